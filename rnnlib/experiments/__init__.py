@@ -1,0 +1,1 @@
+"""The book's experiments as pure functions: seeded, returning arrays the plots draw."""
