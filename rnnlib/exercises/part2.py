@@ -1,0 +1,81 @@
+"""Checks for the exercises of Part II (chapters 4 to 6).
+
+Each ``*_data()`` gives the numbers of an exercise; each ``check_*`` prints whether an answer is
+right and, if not, where it differs (via :func:`rnnlib.exercises.compare`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cells import make_cell
+from . import compare
+
+
+def gate_data() -> dict:
+    """Chapter 4: a small prototype LSTM (n=3, m=2), a state ``s`` and an input ``x``."""
+    rng = np.random.default_rng(42)
+    cell = make_cell("prototype", 2, 3, rng)
+    for k in ("b_i", "b_f", "b_o", "b"):
+        cell.params[k] = np.round(rng.normal(size=3), 2)
+    return {"params": cell.params, "s": np.array([[0.5, -1.0, 2.0]]), "x": np.array([[1.0, -0.5]])}
+
+
+def check_write_gate(answer) -> bool:
+    """Chapter 4: the write gate ``i`` (shape (1, 3)) for :func:`gate_data`."""
+    d = gate_data()
+    p, s, x = d["params"], d["s"], d["x"]
+    expected = 1.0 / (1.0 + np.exp(-(s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])))
+    return compare("write gate i", answer, expected)
+
+
+def check_prototype_step(answer) -> bool:
+    """Chapter 4: the new state ``s_t`` (shape (1, 3)) of the prototype for :func:`gate_data`."""
+    d = gate_data()
+    cell = make_cell("prototype", 2, 3, np.random.default_rng(0))
+    return compare("prototype s_t", answer, cell.step(d["params"], d["s"], d["x"]))
+
+
+def gru_data() -> dict:
+    """Chapter 5: a GRU (tutorial form, n=3, m=2), a state and an input."""
+    rng = np.random.default_rng(7)
+    cell = make_cell("gru", 2, 3, rng)
+    for k in ("b_r", "b_z", "b"):
+        cell.params[k] = np.round(rng.normal(size=3), 2)
+    return {"params": cell.params, "s": np.array([[0.3, -0.8, 0.9]]), "x": np.array([[-1.0, 2.0]])}
+
+
+def check_gru_step(answer) -> bool:
+    """Chapter 5: the GRU's new state (shape (1, 3)) for :func:`gru_data`."""
+    d = gru_data()
+    cell = make_cell("gru", 2, 3, np.random.default_rng(0))
+    return compare("GRU s_t", answer, cell.step(d["params"], d["s"], d["x"]))
+
+
+def check_max_state(answer, T: int = 50) -> bool:
+    """Chapter 5: the largest |s_t| one element of the prototype can reach after T steps from 0."""
+    return compare(f"largest |s_{T}|", answer, float(T))
+
+
+def peephole_data() -> dict:
+    """Chapter 6: a peephole LSTM (n=3, m=2), a state (c, h) and an input."""
+    rng = np.random.default_rng(11)
+    cell = make_cell("peephole", 2, 3, rng)
+    for k in ("b_i", "b_f", "b_o", "b", "p_i", "p_f", "p_o"):
+        cell.params[k] = np.round(rng.normal(size=3), 2)
+    return {"params": cell.params, "c": np.array([[1.5, -0.4, 0.2]]),
+            "h": np.array([[0.1, -0.3, 0.6]]), "x": np.array([[0.5, 1.0]])}
+
+
+def check_peephole_step(answer) -> bool:
+    """Chapter 6: ``h_t`` (shape (1, 3)) of the peephole LSTM for :func:`peephole_data`."""
+    d = peephole_data()
+    cell = make_cell("peephole", 2, 3, np.random.default_rng(0))
+    _, h = cell.step(d["params"], (d["c"], d["h"]), d["x"])
+    return compare("peephole h_t", answer, h)
+
+
+def check_forget_bias(answer, steps: int = 100, kept: float = 0.5) -> bool:
+    """Chapter 6: the forget bias b with ``sigma(b) ** steps == kept`` (other weights zero)."""
+    f = kept ** (1.0 / steps)
+    return compare("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-4)

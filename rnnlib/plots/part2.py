@@ -1,0 +1,385 @@
+"""Plots of Part II: written memories, gates, bounded states, gradient flow, cell diagrams.
+
+Each function takes data (the dicts of :mod:`rnnlib.experiments.part2`) and an optional ``ax``
+and returns the figure; none calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import new_figure
+
+CELL_COLORS = {
+    "vanilla": "#7f7f7f", "prototype": "#d62728", "normalized": "#9467bd", "gru": "#2ca02c",
+    "pseudo": "#1f77b4", "lstm": "#ff7f0e", "peephole": "#8c564b", "written": "#1f77b4",
+    "uncoordinated": "#d62728",
+}
+GATE_COLORS = {"i": "#2ca02c", "f": "#ff7f0e", "o": "#9467bd", "r": "#9467bd", "z": "#ff7f0e"}
+
+
+def _label(name: str) -> str:
+    from ..experiments.part2 import LABELS
+
+    return LABELS.get(name, name)
+
+
+# -- item 9 and 10 ---------------------------------------------------------------------------
+
+
+def plot_message_survival(data: dict, fig=None):
+    """Three panels: size of the message difference, its direction, and ||dL/ds_t||."""
+    import matplotlib.pyplot as plt
+
+    names = [k for k in ("vanilla", "written", "uncoordinated") if k in data]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), facecolor="white", layout="constrained")
+    t = data["t"]
+    labels = {"vanilla": "vanilla RNN", "written": "written memory (writes see only x)",
+              "uncoordinated": "written, writes see the state"}
+    for name in names:
+        kw = {"color": CELL_COLORS[name], "label": labels[name]}
+        axes[0].semilogy(t, np.maximum(data[name]["ratio"], 1e-20), **kw)
+        axes[1].plot(t, data[name]["cosine"], **kw)
+        axes[2].semilogy(t, np.maximum(data[name]["grad"], 1e-20), **kw)
+    axes[0].set(xlabel="time step t", ylabel="||d_t|| / ||d_0||", title="size of the message")
+    axes[1].set(xlabel="time step t", ylabel="cos(d_t, d_0)", title="direction of the message",
+                ylim=(-1.05, 1.05))
+    axes[2].set(xlabel="time step t", ylabel="||dL/ds_t||",
+                title="gradient of L = g·s_T reaching step t")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Only the pure written memory keeps the message (1.0 throughout)")
+    return fig
+
+
+def plot_read_write(data: dict, ax=None):
+    """Bars: the change of each element of s_t when one read or one write is switched off."""
+    fig, ax = new_figure(ax, figsize=(7, 3.2))
+    n = len(data["s"])
+    k = np.arange(n)
+    ax.bar(k - 0.2, data["read_change"], 0.4, color=GATE_COLORS["o"],
+           label=f"read of element {data['unit']} off (o = 0)")
+    ax.bar(k + 0.2, data["write_change"], 0.4, color=GATE_COLORS["i"],
+           label=f"write to element {data['unit']} off (i = 0)")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set(xlabel="element of the new state s_t", ylabel="change of s_t",
+           title="A read touches every element a little; a write one element a lot")
+    ax.set_xticks(k)
+    ax.legend(fontsize=8)
+    return fig
+
+
+# -- items 12 and 13 ------------------------------------------------------------------------
+
+
+def plot_gate_trace(trace: dict, units: int = 4, fig=None):
+    """Four panels over time: a few state units, the state norm, saturated gates, the output."""
+    import matplotlib.pyplot as plt
+
+    if fig is None:
+        fig = plt.figure(figsize=(10, 5.2), facecolor="white", layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    states, T = trace["states"][:, 0], len(trace["saturated"])
+    t = np.arange(T + 1)
+    name = _label(trace["cell"])
+    axes[0, 0].plot(t, states[:, :units], lw=1)
+    axes[0, 0].set(ylabel="state units", title=f"{name}: {units} units of the state")
+    axes[0, 1].plot(t, trace["norms"], color=CELL_COLORS.get(trace["cell"], "black"))
+    axes[0, 1].set(ylabel="||s_t||", title="state norm (mean over the batch)")
+    axes[0, 1].set_ylim(bottom=0)
+    if np.all(np.isnan(trace["saturated"])):
+        axes[1, 0].text(0.5, 0.5, "every gate is pinned:\nnothing to saturate",
+                        ha="center", va="center", transform=axes[1, 0].transAxes)
+    else:
+        axes[1, 0].plot(np.arange(1, T + 1), trace["saturated"], color="black")
+    axes[1, 0].set(xlabel="time step t", ylabel="fraction", ylim=(-0.03, 1.03),
+                   title="computed gates < 0.01 or > 0.99")
+    axes[1, 1].plot(np.arange(1, T + 1), trace["outputs"][:, 0, :units], lw=1)
+    axes[1, 1].set(xlabel="time step t", ylabel="output units", title="output (first units)")
+    return fig
+
+
+def plot_boundedness(table: dict, fig=None):
+    """State norm at the last step and saturated fraction against the weight scale, per cell."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), facecolor="white", layout="constrained")
+    for a, name in enumerate(table["cells"]):
+        kw = {"color": CELL_COLORS[name], "marker": "o", "label": _label(name)}
+        axes[0].semilogy(table["scales"], table["norm"][a], **kw)
+        axes[1].plot(table["scales"], table["saturated"][a], **kw)
+    axes[0].set(xlabel="weight scale (x the default init)", ylabel="||s_T||",
+                title="state norm after the run")
+    axes[1].set(xlabel="weight scale (x the default init)", ylabel="fraction",
+                title="saturated gates (second half of the run)", ylim=(-0.03, 1.03))
+    axes[0].legend(fontsize=8)
+    fig.suptitle("Only the prototype's state runs away once the weights grow")
+    return fig
+
+
+def plot_training_record(records: dict, fig=None):
+    """State norm and saturated fraction over the first training steps, one line per cell."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), facecolor="white", layout="constrained")
+    for name, rec in records.items():
+        kw = {"color": CELL_COLORS[name], "label": _label(name)}
+        steps = np.arange(len(rec["norm"]))
+        axes[0].plot(steps, rec["norm"], **kw)
+        axes[1].plot(steps, rec["saturated"], **kw)
+    axes[0].set(xlabel="training step", ylabel="||s_T|| (last step of the batch)",
+                title="state norm at the start of training")
+    axes[1].set(xlabel="training step", ylabel="fraction", ylim=(-0.03, 1.03),
+                title="saturated gates at the start of training")
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+# -- items 14 and 15 ------------------------------------------------------------------------
+
+
+def plot_grad_flow(norms: dict, ax=None, title=None):
+    """``||dL/ds_t||`` against t, one line per cell (a dict name -> (T + 1,) array)."""
+    fig, ax = new_figure(ax, figsize=(7, 3.6))
+    for name, g in norms.items():
+        ax.semilogy(np.arange(len(g)), np.maximum(g, 1e-30), color=CELL_COLORS.get(name),
+                    label=_label(name))
+    ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
+           title=title or "How much of the final error reaches step t")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_forget_bias(data: dict, forget_bias: float, ax=None):
+    """The forget-bias widget's figure: LSTM ``||dL/dc_t||`` and the vanilla RNN's, against t."""
+    fig, ax = new_figure(ax, figsize=(7, 3.6))
+    t = data["t"]
+    ax.semilogy(t, np.maximum(data["lstm"], 1e-30), color=CELL_COLORS["lstm"],
+                label=f"basic LSTM, forget bias {forget_bias:+.1f}")
+    ax.semilogy(t, np.maximum(data["vanilla"], 1e-30), color=CELL_COLORS["vanilla"],
+                label="vanilla RNN (same init)", ls="--")
+    ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
+           title="Gradient reaching step t from a loss at the last step")
+    ax.set_ylim(1e-12, 1e2)
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def plot_shadow_state(data: dict, fig=None):
+    """c, h and the read gate o of a few LSTM steps, with the last input changed or not."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), facecolor="white", layout="constrained")
+    T = len(data["o"])
+    t = np.arange(T + 1)
+    axes[0].plot(t, data["c"][:, 0], "o-", color=CELL_COLORS["lstm"], label="cell state c (unit 0)")
+    axes[0].plot(t, data["h"][:, 0], "s-", color=CELL_COLORS["pseudo"], label="shadow h = o·tanh(c)")
+    axes[0].set(xlabel="time step t", ylabel="value", title="c is written; h is what is read of it")
+    axes[0].legend(fontsize=8)
+    steps = np.arange(1, T + 1)
+    axes[1].plot(steps, data["o"][:, 0], "o-", color="black", label="original inputs")
+    axes[1].plot(steps, data["o_changed_input"][:, 0], "x--", color="#d62728",
+                 label=f"x_{T} changed")
+    axes[1].set(xlabel="time step t", ylabel="o_t (unit 0)",
+                title="the read gate of step t is made from h_{t-1}")
+    axes[1].legend(fontsize=8)
+    return fig
+
+
+def plot_peephole(result: dict, fig=None):
+    """Timing hits per seed (bars) and the training loss of each run."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), facecolor="white", layout="constrained")
+    seeds = result["seeds"]
+    x = np.arange(len(seeds))
+    for k, name in enumerate(("lstm", "peephole")):
+        axes[0].bar(x + (k - 0.5) * 0.38, result[name]["hit"], 0.38, color=CELL_COLORS[name],
+                    label=_label(name))
+        for loss in result[name]["loss"]:
+            axes[1].semilogy(loss, color=CELL_COLORS[name], alpha=0.7)
+    axes[0].set_xticks(x, [f"seed {s}" for s in seeds])
+    axes[0].set(ylabel="pulses exactly on time", ylim=(0, 1.05),
+                title="timing accuracy on fresh sequences")
+    axes[0].legend(fontsize=8)
+    axes[1].set(xlabel="training step", ylabel="loss (log scale)",
+                title="training loss, one line per seed")
+    return fig
+
+
+# -- dataflow diagrams ----------------------------------------------------------------------
+#
+# A cell is described by a list of nodes ``(id, kind, label, parents)``. The drawing is derived
+# from that description alone: a node's column is the length of the longest path from an
+# input, its row its order within the column. Kinds share one visual language for every cell.
+
+NODE_STYLE = {
+    "state": {"shape": "box", "face": "#dbe9f6", "edge": "#1f77b4"},
+    "input": {"shape": "box", "face": "#eeeeee", "edge": "#555555"},
+    "gate": {"shape": "box", "face": "white", "edge": None},  # edge colored by the gate
+    "layer": {"shape": "box", "face": "#fff2c6", "edge": "#b8860b"},
+    "op": {"shape": "circle", "face": "white", "edge": "black"},
+    "output": {"shape": "box", "face": "#dbf0db", "edge": "#2ca02c"},
+}
+
+
+CELL_DIAGRAMS: dict[str, list[tuple[str, str, str, list[str]]]] = {
+    "vanilla": [
+        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("cand", "layer", r"$\phi$ layer", ["s_prev", "x"]),
+        ("s", "state", "$s_t$ = output", ["cand"]),
+    ],
+    "prototype": [
+        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("o", "gate", r"$\sigma$ o", ["s_prev", "x"]), ("i", "gate", r"$\sigma$ i", ["s_prev", "x"]),
+        ("f", "gate", r"$\sigma$ f", ["s_prev", "x"]),
+        ("read", "op", r"$\odot$", ["o", "s_prev"]),
+        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
+        ("keep", "op", r"$\odot$", ["f", "s_prev"]),
+        ("write", "op", r"$\odot$", ["i", "cand"]),
+        ("add", "op", "+", ["keep", "write"]),
+        ("s", "state", "$s_t$ = output", ["add"]),
+    ],
+    "gru": [
+        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("r", "gate", r"$\sigma$ r", ["s_prev", "x"]), ("z", "gate", r"$\sigma$ z", ["s_prev", "x"]),
+        ("read", "op", r"$\odot$", ["r", "s_prev"]),
+        ("one_minus", "op", "1−", ["z"]),
+        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
+        ("keep", "op", r"$\odot$", ["z", "s_prev"]),
+        ("write", "op", r"$\odot$", ["one_minus", "cand"]),
+        ("add", "op", "+", ["keep", "write"]),
+        ("s", "state", "$s_t$ = output", ["add"]),
+    ],
+    "pseudo": [
+        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("squash", "op", r"$\phi$", ["s_prev"]),
+        ("o", "gate", r"$\sigma$ o", ["squash", "x"]), ("i", "gate", r"$\sigma$ i", ["squash", "x"]),
+        ("f", "gate", r"$\sigma$ f", ["squash", "x"]),
+        ("read", "op", r"$\odot$", ["o", "squash"]),
+        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
+        ("keep", "op", r"$\odot$", ["f", "s_prev"]),
+        ("write", "op", r"$\odot$", ["i", "cand"]),
+        ("add", "op", "+", ["keep", "write"]),
+        ("s", "state", "$s_t$", ["add"]),
+        ("out", "op", r"$\phi$", ["add"]),
+        ("y", "output", r"output $\phi(s_t)$", ["out"]),
+    ],
+    "lstm": [
+        ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
+        ("x", "input", "$x_t$", []),
+        ("i", "gate", r"$\sigma$ i", ["h_prev", "x"]), ("f", "gate", r"$\sigma$ f", ["h_prev", "x"]),
+        ("cand", "layer", r"$\phi$ layer $\tilde c_t$", ["h_prev", "x"]),
+        ("o", "gate", r"$\sigma$ o", ["h_prev", "x"]),
+        ("keep", "op", r"$\odot$", ["f", "c_prev"]),
+        ("write", "op", r"$\odot$", ["i", "cand"]),
+        ("add", "op", "+", ["keep", "write"]),
+        ("c", "state", "$c_t$", ["add"]),
+        ("squash", "op", r"$\phi$", ["add"]),
+        ("read", "op", r"$\odot$", ["o", "squash"]),
+        ("h", "output", "$h_t$ = output", ["read"]),
+    ],
+}
+CELL_DIAGRAMS["normalized"] = [
+    *CELL_DIAGRAMS["prototype"][:-1],
+    ("norm", "op", r"$\div\sqrt{\mathrm{Var}+1}$", ["add"]),
+    ("s", "state", "$s_t$ = output", ["norm"]),
+]
+CELL_DIAGRAMS["peephole"] = [
+    ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
+    ("x", "input", "$x_t$", []),
+    ("i", "gate", r"$\sigma$ i", ["h_prev", "x", "c_prev"]),
+    ("f", "gate", r"$\sigma$ f", ["h_prev", "x", "c_prev"]),
+    ("cand", "layer", r"$\phi$ layer $\tilde c_t$", ["h_prev", "x"]),
+    ("keep", "op", r"$\odot$", ["f", "c_prev"]),
+    ("write", "op", r"$\odot$", ["i", "cand"]),
+    ("add", "op", "+", ["keep", "write"]),
+    ("o", "gate", r"$\sigma$ o", ["h_prev", "x", "add"]),
+    ("c", "state", "$c_t$", ["add"]),
+    ("squash", "op", r"$\phi$", ["add"]),
+    ("read", "op", r"$\odot$", ["o", "squash"]),
+    ("h", "output", "$h_t$ = output", ["read"]),
+]
+
+
+def diagram_layout(spec) -> dict[str, tuple[float, float]]:
+    """Positions ``id -> (column, row)`` from a cell description: column = longest path depth."""
+    ids = [node[0] for node in spec]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"node ids must be unique; got {ids}")
+    parents = {node[0]: node[3] for node in spec}
+    for nid, ps in parents.items():
+        missing = [p for p in ps if p not in parents]
+        if missing:
+            raise ValueError(f"node {nid!r} has unknown parents {missing}")
+    depth: dict[str, int] = {}
+    for nid in ids:  # the description lists parents before children
+        depth[nid] = 1 + max((depth[p] for p in parents[nid]), default=-1)
+    columns: dict[int, list[str]] = {}
+    for nid in ids:
+        columns.setdefault(depth[nid], []).append(nid)
+    pos: dict[str, tuple[float, float]] = {}
+    for col in sorted(columns):
+        members = columns[col]
+        if col > 0:  # order a column by the mean height of each node's parents (fewer crossings)
+            members = sorted(members, key=lambda m: -np.mean([pos[p][1] for p in parents[m]]))
+        for row, nid in enumerate(members):
+            pos[nid] = (float(col), -(row - (len(members) - 1) / 2.0))
+    return pos
+
+
+def _half_width(kind: str) -> float:
+    return 0.22 if NODE_STYLE[kind]["shape"] == "circle" else (0.62 if kind == "gate" else 0.68)
+
+
+def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
+    """Draw a cell's dataflow in the book's one visual language; returns the figure.
+
+    Blue boxes carry state between steps, grey boxes are inputs, coloured boxes are gates (a
+    sigmoid layer; green write i, orange keep f / z, purple read o / r), yellow boxes are tanh
+    layers, circles are elementwise operations, green boxes the output.
+    """
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    spec = CELL_DIAGRAMS[name_or_spec] if isinstance(name_or_spec, str) else name_or_spec
+    pos = diagram_layout(spec)
+    width = max(p[0] for p in pos.values()) + 1
+    height = max(abs(p[1]) for p in pos.values()) * 2 + 1
+    fig, ax = new_figure(ax, figsize=(1.25 * width + 0.5, 0.75 * height + 0.8))
+    sx, sy = 1.6, 1.0
+    kinds = {node[0]: node[1] for node in spec}
+    for nid, kind, label, parents in spec:
+        x, y = pos[nid]
+        for p in parents:
+            px, py = pos[p]
+            color = GATE_COLORS.get(p, "#555555") if kinds[p] == "gate" else "#555555"
+            ax.add_patch(FancyArrowPatch(
+                (px * sx + _half_width(kinds[p]), py * sy), (x * sx - _half_width(kind), y * sy),
+                arrowstyle="-|>", mutation_scale=10, color=color, lw=1.1, shrinkA=1, shrinkB=1,
+                connectionstyle="arc3,rad=0.0" if py == y else "arc3,rad=0.12", zorder=1))
+    for nid, kind, label, _ in spec:
+        x, y = pos[nid]
+        style = NODE_STYLE[kind]
+        edge = GATE_COLORS.get(nid, "black") if kind == "gate" else style["edge"]
+        if style["shape"] == "circle":
+            ax.add_patch(Circle((x * sx, y * sy), 0.22, facecolor=style["face"], edgecolor=edge,
+                                lw=1.3, zorder=2))
+            fontsize = 11 if len(label) <= 8 else 7
+            ax.text(x * sx, y * sy, label, ha="center", va="center", fontsize=fontsize, zorder=3)
+        else:
+            w = _half_width(kind)
+            ax.add_patch(FancyBboxPatch((x * sx - w, y * sy - 0.2), 2 * w, 0.4,
+                                        boxstyle="round,pad=0.02", facecolor=style["face"],
+                                        edgecolor=edge, lw=1.5 if kind == "gate" else 1.1,
+                                        zorder=2))
+            ax.text(x * sx, y * sy, label, ha="center", va="center", fontsize=9, zorder=3)
+    xs = [p[0] * sx for p in pos.values()]
+    ys = [p[1] * sy for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title is None and isinstance(name_or_spec, str):
+        title = _label(name_or_spec)
+    if title:
+        ax.set_title(title)
+    return fig

@@ -1,0 +1,95 @@
+"""Widgets of Part II: the gate playground and the forget-gate bias against gradient flow.
+
+Thin wiring only: :mod:`rnnlib.experiments.part2` computes, :mod:`rnnlib.plots.part2` draws.
+Each ``*_update`` function is what a control change calls; tests call it without a kernel.
+"""
+
+from __future__ import annotations
+
+from ..experiments.part2 import gate_names, gate_trace, lstm_cell_grads_fast
+from ..plots.part2 import plot_forget_bias, plot_gate_trace
+
+PLAYGROUND_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
+ALL_GATES = ("i", "f", "o", "r", "z")
+
+
+def playground_settings(cell: str, mode: str, i: float, f: float, o: float, r: float, z: float,
+                        input_scale: float, weight_scale: float, T: int) -> dict:
+    """Translate the controls into :func:`gate_trace` arguments (``mode``: "pinned"/"random")."""
+    if mode not in ("pinned", "random"):
+        raise ValueError(f"mode must be 'pinned' or 'random', got {mode!r}")
+    values = {"i": i, "f": f, "o": o, "r": r, "z": z}
+    fixed = {g: values[g] for g in gate_names(cell)} if mode == "pinned" else {}
+    return {"cell_name": cell, "T": int(T), "n": 16, "weight_scale": weight_scale,
+                "input_scale": input_scale, "fixed": fixed, "seed": 0, "batch": 4}
+
+
+def playground_update(cell="prototype", mode="pinned", i=1.0, f=1.0, o=1.0, r=0.5, z=0.5,
+                      input_scale=1.0, weight_scale=1.0, T=150):
+    """Compute and draw one state of the gate playground; returns ``(trace, figure)``."""
+    trace = gate_trace(**playground_settings(cell, mode, i, f, o, r, z, input_scale,
+                                             weight_scale, T))
+    return trace, plot_gate_trace(trace)
+
+
+def gate_playground():
+    """The gate playground: pick a cell, pin its gates or let random weights drive them."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    slider = {"min": 0.0, "max": 1.0, "step": 0.05, "continuous_update": False,
+                  "style": {"description_width": "initial"}, "readout_format": ".2f"}
+    controls = {
+        "cell": w.Dropdown(options=PLAYGROUND_CELLS, value="prototype", description="cell"),
+        "mode": w.ToggleButtons(options=[("gates pinned by sliders", "pinned"),
+                                         ("random weights drive the gates", "random")],
+                                value="pinned", description="gates"),
+        "i": w.FloatSlider(value=1.0, description="i (write)", **slider),
+        "f": w.FloatSlider(value=1.0, description="f (keep)", **slider),
+        "o": w.FloatSlider(value=1.0, description="o (read)", **slider),
+        "r": w.FloatSlider(value=0.5, description="r (GRU read)", **slider),
+        "z": w.FloatSlider(value=0.5, description="z (GRU keep)", **slider),
+        "input_scale": w.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.25,
+                                     description="input scale", continuous_update=False),
+        "weight_scale": w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.25,
+                                      description="weight scale", continuous_update=False),
+        "T": w.IntSlider(value=150, min=100, max=400, step=50, description="steps",
+                         continuous_update=False),
+    }
+
+    def show(**kw):
+        _, _fig = playground_update(**kw)
+        plt.show()
+
+    out = w.interactive_output(show, controls)
+    c = controls
+    ui = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
+                 w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
+                 w.HBox([c["input_scale"], c["weight_scale"]])])
+    return w.VBox([ui, out])
+
+
+def forget_bias_update(forget_bias=0.0, T=100):
+    """Compute and draw the forget-bias figure; returns ``(data, figure)``."""
+    data = lstm_cell_grads_fast(T=int(T), n=16, forget_bias=float(forget_bias), seed=0)
+    return data, plot_forget_bias(data, float(forget_bias))
+
+
+def forget_bias_widget():
+    """Forget-gate bias and sequence length against ``||dL/dc_t||``."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    controls = {
+        "forget_bias": w.FloatSlider(value=0.0, min=-4.0, max=6.0, step=0.5,
+                                     description="forget bias", continuous_update=False),
+        "T": w.IntSlider(value=100, min=10, max=300, step=10, description="length T",
+                         continuous_update=False),
+    }
+
+    def show(**kw):
+        forget_bias_update(**kw)
+        plt.show()
+
+    out = w.interactive_output(show, controls)
+    return w.VBox([w.HBox(list(controls.values())), out])
