@@ -1,0 +1,141 @@
+"""Experiments of Part III: gradient norms across depth, and the trained Neural Turing Machine."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..layers import Stack
+from ..ntm import NTM, CopyBatch, Episode, bit_errors, copy_batch
+
+# ---------------------------------------------------------------------------------------
+# Depth as time
+# ---------------------------------------------------------------------------------------
+
+MAX_DEPTH = 200
+
+
+@lru_cache(maxsize=64)
+def _full_stack(kind: str, width: int, init_scale: float, gate_bias: float, seed: int) -> Stack:
+    return Stack(kind, width, MAX_DEPTH, np.random.default_rng(seed), gate_bias=gate_bias,
+                 init_scale=init_scale)
+
+
+def deep_stack(kind: str, depth: int, gate_bias: float = -2.0, init_scale: float = 0.8,
+               width: int = 32, seed: int = 0) -> Stack:
+    """A stack of ``depth`` layers. The weights of a stack are the first ``depth`` layers of one
+    fixed 200-layer draw, so changing the depth adds or removes layers and changes nothing else."""
+    if not 1 <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth must lie in [1, {MAX_DEPTH}], got {depth}")
+    full = _full_stack(kind, width, float(init_scale), float(gate_bias), seed)
+    stack = Stack.__new__(Stack)
+    stack.__dict__.update(full.__dict__, depth=depth, layers=full.layers[:depth])
+    return stack
+
+
+def probe_batch(width: int = 32, batch: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs ``x`` (batch, width) and the readout direction ``u`` (width,) of the experiment."""
+    rng = np.random.default_rng([seed, 7])
+    return rng.normal(size=(batch, width)), rng.normal(size=width)
+
+
+def depth_gradients(depth: int = 100, gate_biases=(-6.0, -4.0, -2.0, 0.0), init_scale: float = 0.8,
+                    width: int = 32, batch: int = 8, seed: int = 0,
+                    method: str = "by_hand") -> dict[str, np.ndarray]:
+    """``||dL/dy_l||`` for l = 0..depth, for a plain, a residual and highway stacks (one per bias).
+
+    Keys: ``"plain"``, ``"residual"``, ``"highway b_T=-2"`` and so on.
+    """
+    x, u = probe_batch(width, batch, seed)
+    curves = {}
+    for kind in ("plain", "residual"):
+        curves[kind] = deep_stack(kind, depth, 0.0, init_scale, width, seed).gradient_norms(x, u, method)
+    for b in gate_biases:
+        stack = deep_stack("highway", depth, b, init_scale, width, seed)
+        curves[f"highway b_T={b:g}"] = stack.gradient_norms(x, u, method)
+    return curves
+
+
+def carry_product(gate_bias: float, depth: int) -> float:
+    """``(1 - sigma(b_T))^depth``: what the carry path alone keeps of a gradient over ``depth`` layers."""
+    return float((1.0 - 1.0 / (1.0 + np.exp(-gate_bias))) ** depth)
+
+
+# ---------------------------------------------------------------------------------------
+# The Neural Turing Machine on the copy task
+# ---------------------------------------------------------------------------------------
+
+WEIGHTS = Path(__file__).resolve().parents[2] / "results" / "ntm_copy_weights.npz"
+
+
+@dataclass
+class NTMConfig:
+    """How ``scripts/train_ntm.py`` builds and trains the copy NTM (saved with its weights)."""
+
+    seed: int = 0
+    bits: int = 8           # width of each random vector
+    min_length: int = 1     # training lengths are drawn uniformly from [min_length, max_length]
+    max_length: int = 8
+    n_rows: int = 20        # memory N x M
+    width: int = 8
+    n_hidden: int = 64      # LSTM controller
+    batch: int = 16
+    lr: float = 3e-3
+    clip_norm: float = 10.0
+    steps: int = 10000      # upper limit; training stops early once it copies
+    eval_every: int = 250
+    target_errors: float = 0.01  # stop when held-out bit errors per sequence fall below this
+    eval_seed: int = 12345
+
+
+def make_ntm(cfg: NTMConfig) -> NTM:
+    """The untrained machine of ``cfg``, drawn from ``default_rng(cfg.seed)``."""
+    rng = np.random.default_rng(cfg.seed)
+    return NTM(cfg.bits + 1, cfg.bits, rng, n_rows=cfg.n_rows, width=cfg.width,
+               n_hidden=cfg.n_hidden, controller="lstm")
+
+
+def save_ntm(path, cfg: NTMConfig, model: NTM, history: dict) -> None:
+    """Write the config, the parameters and the training history to one ``.npz`` file."""
+    arrays = {f"param/{k}": v for k, v in model.params.items()}
+    arrays.update({f"history/{k}": np.asarray(v) for k, v in history.items()})
+    arrays.update({f"config/{k}": np.array(v) for k, v in asdict(cfg).items()})
+    np.savez_compressed(path, **arrays)
+
+
+def load_ntm(path=None) -> tuple[NTMConfig, NTM, dict]:
+    """``(config, trained model, training history)`` from the file ``scripts/train_ntm.py`` saved."""
+    path = Path(WEIGHTS if path is None else path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no NTM weights at {path}; they live in the course repository's results/ folder "
+            f"(clone it), or run `python scripts/train_ntm.py` to train them (about half an hour)"
+        )
+    with np.load(path) as f:
+        cfg = NTMConfig(**{k[7:]: f[k].item() for k in f.files if k.startswith("config/")})
+        model = make_ntm(cfg)
+        for k in model.params:
+            model.params[k][...] = f[f"param/{k}"]
+        history = {k[8:]: f[k] for k in f.files if k.startswith("history/")}
+    return cfg, model, history
+
+
+def held_out(cfg: NTMConfig, lengths, per_length: int = 64) -> list[CopyBatch]:
+    """Evaluation batches, one per length, drawn from ``cfg.eval_seed`` (never used in training)."""
+    rng = np.random.default_rng(cfg.eval_seed)
+    return [copy_batch(rng, per_length, int(L), cfg.bits) for L in lengths]
+
+
+def errors_by_length(model: NTM, batches: list[CopyBatch]) -> dict[int, np.ndarray]:
+    """Bit errors of every sequence, grouped by length: ``{length: (B,) array}``."""
+    return {b.length: bit_errors(model.forward(model.params, b.xs), b) for b in batches}
+
+
+def copy_episode(model: NTM, length: int, seed: int = 0, bits: int | None = None) -> tuple[CopyBatch, Episode]:
+    """One copy sequence and the machine's recorded run on it (batch of one)."""
+    bits = model.n_out if bits is None else bits
+    batch = copy_batch(np.random.default_rng(seed), 1, length, bits)
+    return batch, model.run(batch.xs)
