@@ -1,0 +1,325 @@
+"""Figures of Part I (chapters 1-3). Each function takes data and an optional ``ax`` (or a
+figure), draws, and returns the figure; none calls ``plt.show()``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import new_figure
+
+BLUE, ORANGE, GREEN, RED, PURPLE, GREY, BLACK = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#7f7f7f", "#222222")
+COLORS = (BLUE, ORANGE, GREEN, RED, PURPLE, "#8c564b", "#e377c2")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade_label(value, _pos=None) -> str:
+    """``10⁻³`` in plain Unicode: no mathtext, which is slow to lay out (widgets redraw often)."""
+    if value <= 0:
+        return ""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-6:
+        return ""
+    return "10" + str(round(exponent)).translate(_SUPERSCRIPT)
+
+
+def plain_log_y(ax) -> None:
+    """Label a log-scale y axis with plain-text decades (``10⁻³``) and no minor labels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=7))
+    ax.yaxis.set_major_formatter(FuncFormatter(_decade_label))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+def _white_figure(nrows=1, ncols=1, figsize=(9.0, 3.6), **kw):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, facecolor="white",
+                             layout="constrained", **kw)
+    for ax in np.atleast_1d(axes).ravel():
+        ax.set_facecolor("white")
+    return fig, axes
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 1: the loop and the unrolled view
+# ---------------------------------------------------------------------------------------------
+def _box(ax, x, y, w, h, text, color, fontsize=11):
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
+                                facecolor=color, edgecolor="black", linewidth=1.2))
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+
+def _arrow(ax, start, end, color="black", style="-|>", connection="arc3"):
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=14, color=color,
+                                 linewidth=1.4, connectionstyle=connection, shrinkA=0, shrinkB=0))
+
+
+def plot_loop_and_unrolled(T: int = 4, ax=None):
+    """The same RNN twice: one cell whose state loops back (left), and the cell copied once per
+    time step with the state passed along (right)."""
+    if ax is None:
+        fig, ax = _white_figure(figsize=(10.0, 3.4))
+    else:
+        fig = ax.figure
+    ax.set_xlim(-0.6, 3.2 + 1.9 * T)
+    ax.set_ylim(-0.2, 3.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    cell_color, io_color = "#dbe9f6", "#fdebd3"
+    # left: the single-cell loop
+    _box(ax, 0.9, 1.5, 1.1, 0.8, "cell", cell_color)
+    _box(ax, 0.9, 0.2, 0.7, 0.4, r"$x_t$", io_color)
+    _box(ax, 0.9, 2.8, 0.7, 0.4, r"$y_t$", io_color)
+    _arrow(ax, (0.9, 0.4), (0.9, 1.1))
+    _arrow(ax, (0.9, 1.9), (0.9, 2.6))
+    _arrow(ax, (1.45, 1.6), (1.45, 1.4), connection="arc3,rad=-3.2", color=BLUE)
+    ax.text(2.1, 1.5, r"$s_t$ overwrites $s_{t-1}$", fontsize=9, color=BLUE, va="center")
+    ax.text(0.9, 3.25, "single-cell loop", ha="center", fontsize=11, weight="bold")
+    # divider
+    ax.plot([3.15, 3.15], [0.0, 3.2], color=GREY, linewidth=0.8, linestyle=":")
+    # right: unrolled
+    x0 = 4.6
+    ax.text(x0 + 1.9 * (T - 1) / 2, 3.25, f"unrolled over {T} steps (same weights in every copy)",
+            ha="center", fontsize=11, weight="bold")
+    _box(ax, x0 - 1.25, 1.5, 0.55, 0.45, r"$s_0$", "#eeeeee", fontsize=10)
+    for t in range(1, T + 1):
+        x = x0 + 1.9 * (t - 1)
+        _box(ax, x, 1.5, 1.1, 0.8, "cell", cell_color)
+        _box(ax, x, 0.2, 0.7, 0.4, f"$x_{t}$", io_color)
+        _box(ax, x, 2.8, 0.7, 0.4, f"$y_{t}$", io_color)
+        _arrow(ax, (x, 0.4), (x, 1.1))
+        _arrow(ax, (x, 1.9), (x, 2.6))
+        _arrow(ax, (x - 1.9 + 0.55 if t > 1 else x0 - 0.97, 1.5), (x - 0.55, 1.5), color=BLUE)
+        ax.text(x - 0.95 + (0.12 if t == 1 else 0), 1.62, f"$s_{t - 1}$", fontsize=9,
+                color=BLUE, ha="center")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 2: morphing
+# ---------------------------------------------------------------------------------------------
+def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None):
+    """``||s'_t - s_t|| / eps`` against t, one line per weight norm, on a log scale."""
+    fig, ax = new_figure(ax, figsize=(7.0, 3.8))
+    for color, (norm, ratio) in zip(COLORS, curves.items()):
+        t = np.arange(len(ratio))
+        keep = t >= t0
+        ax.semilogy(t[keep], np.maximum(ratio[keep], 1e-30), color=color, label=f"$\\|W\\|_2$ = {norm:g}")
+    ax.axvline(t0, color=GREY, linestyle=":", linewidth=1)
+    ax.set_xlabel("time step t")
+    ax.set_ylabel(r"$\|s'_t - s_t\| \,/\, \varepsilon$")
+    ax.set_title(f"One nudge to the input at t = {t0}: it fades for small W, grows for large W")
+    ax.legend(fontsize=9, loc="lower left")
+    return fig
+
+
+def plot_morphing(m, units: int = 3, fig=None):
+    """Two panels: a few state units with and without the perturbation (top), and the
+    distance between the two trajectories (bottom, log scale). ``m`` is a ``Morphing``.
+
+    Called again with the same ``fig``, it updates its lines in place (top: ``2 * units``
+    lines, original and perturbed per unit, then the marker of t0; bottom: the distance,
+    then the eps level and the t0 marker). Plain-text labels, so a widget redraws fast."""
+    t = np.arange(len(m.distance))
+    keep = t >= m.t0
+    if fig is None:
+        fig, _ = _white_figure(2, 1, figsize=(7.0, 5.0), sharex=True)
+    top, bottom = fig.axes[:2]
+    if not getattr(fig, "_morphing", False):
+        for k in range(units):
+            top.plot([], [], color=COLORS[k], linewidth=1.4, label=f"unit {k + 1}")
+            top.plot([], [], color=COLORS[k], linewidth=1.4, linestyle="--")
+        top.axvline(0, color=GREY, linestyle=":", linewidth=1)
+        top.set_ylabel("state value")
+        top.legend(fontsize=8, loc="upper right", ncol=3)
+        bottom.semilogy([], [], color=BLACK)
+        bottom.axhline(1.0, color=GREY, linestyle="--", linewidth=1)
+        bottom.axvline(0, color=GREY, linestyle=":", linewidth=1)
+        bottom.text(0.99, 0.02, "dashed grey: the size of the nudge ε", fontsize=8, color=GREY,
+                    va="bottom", ha="right", transform=bottom.transAxes)
+        bottom.set_xlabel("time step t")
+        bottom.set_ylabel("‖s′ₜ − sₜ‖ (distance)")
+        plain_log_y(bottom)
+        fig._morphing = True
+    for k in range(units):
+        top.lines[2 * k].set_data(t, m.states[:, k])
+        top.lines[2 * k + 1].set_data(t, m.perturbed[:, k])
+    top.lines[2 * units].set_xdata([m.t0, m.t0])
+    both = np.concatenate([m.states[:, :units], m.perturbed[:, :units]])
+    pad = 0.1 * max(np.ptp(both), 1e-3)
+    top.set_ylim(both.min() - pad, both.max() + pad * 4)
+    top.set_title(f"solid: original run; dashed: input nudged by ε = {m.eps:.2g} at t = {m.t0} "
+                  f"(‖W‖₂ = {m.norm:.2g})", fontsize=10)
+    distance, eps_line, t0_line = bottom.lines[:3]
+    distance.set_data(t[keep], np.maximum(m.distance[keep], 1e-30))
+    eps_line.set_ydata([m.eps, m.eps])
+    t0_line.set_xdata([m.t0, m.t0])
+    low = max(min(m.distance[keep].min(), m.eps) / 10, 1e-30)
+    bottom.set_ylim(low, max(m.distance.max(), m.eps) * 10)
+    bottom.set_xlim(0, t[-1])
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 2: sensitivity against the bound
+# ---------------------------------------------------------------------------------------------
+def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps: dict[str, dict],
+                     title_left: str = "tanh, inputs driving the state"):
+    """Left: measured ``||ds_{t+k}/ds_t||`` (solid) and the bound ``||gamma W||^k`` (dashed)
+    against k, one colour per weight norm. Right: per-step rates ``||ds_{t+k}/ds_t||^(1/k)``
+    against the bound's rate ``gamma ||W||``, for each (activation, regime) of ``sweeps``."""
+    fig, (left, right) = _white_figure(1, 2, figsize=(11.0, 4.0))
+    for color, (norm, (measured, bound)) in zip(COLORS, curves.items()):
+        k = np.arange(len(measured))
+        left.semilogy(k, np.maximum(measured, 1e-300), color=color, label=f"$\\|W\\|_2$ = {norm:g}")
+        left.semilogy(k, bound, color=color, linestyle="--", linewidth=1)
+    left.set_xlabel("steps apart, k")
+    left.set_ylabel(r"$\|\partial s_{t+k} / \partial s_t\|_2$")
+    left.set_title(f"{title_left}\nsolid: measured, dashed: bound $\\|\\gamma W\\|^k$", fontsize=10)
+    left.legend(fontsize=8, loc="lower left")
+    markers = {"quiet": "o", "driven": "s"}
+    colors = {"tanh": BLUE, "sigmoid": ORANGE}
+    top = 0.0
+    for key, sweep in sweeps.items():
+        activation, regime = key.split(" ")
+        right.plot(sweep["bound_rate"], sweep["rate"], marker=markers[regime], linestyle="-",
+                   color=colors[activation], markersize=5, linewidth=1,
+                   markerfacecolor="white" if regime == "driven" else colors[activation],
+                   label=f"{activation}, {regime}")
+        top = max(top, sweep["bound_rate"].max())
+    right.plot([0, top], [0, top], color=BLACK, linestyle="--", linewidth=1, label="the bound")
+    right.axvline(1.0, color=GREY, linestyle=":", linewidth=1)
+    right.axhline(1.0, color=GREY, linestyle=":", linewidth=1)
+    right.set_xlabel(r"$\gamma\,\|W\|_2$ (the bound's rate per step)")
+    right.set_ylabel("measured rate per step")
+    right.set_title("Never above the diagonal; on it when the state sits where $\\phi'$ peaks",
+                    fontsize=10)
+    right.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 2: gradient norms across time (initializers; the gradient-decay widget)
+# ---------------------------------------------------------------------------------------------
+def plot_gradient_decay(gd, ax=None, title: str | None = None):
+    """``||dL/ds_t||`` against t (log scale) with the bound ``||gamma W||^(T-t) ||dL/ds_T||``.
+    ``gd`` is a ``GradientDecay``.
+
+    Called again with the same ``ax``, it updates the two lines in place (``ax.lines[0]`` is
+    the measured norm, ``ax.lines[1]`` the bound) instead of drawing a new plot: a widget's
+    redraw then costs little. Labels are plain text (mathtext is slow to lay out)."""
+    fig, ax = new_figure(ax, figsize=(7.0, 3.8))
+    t = np.arange(len(gd.grad_norms))
+    if getattr(ax, "_gradient_decay", False):
+        measured, bound = ax.lines[:2]
+    else:
+        (measured,) = ax.semilogy([], [], color=BLUE, linewidth=2, label="measured ‖∂L/∂sₜ‖")
+        (bound,) = ax.semilogy([], [], color=RED, linestyle="--", linewidth=1.5,
+                               label="bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖")
+        plain_log_y(ax)
+        ax.set_xlabel("time step t (the loss is read at t = T)")
+        ax.set_ylabel("gradient norm")
+        ax.legend(fontsize=8, loc="lower right")
+        ax._gradient_decay = True
+    measured.set_data(t, np.maximum(gd.grad_norms, 1e-300))
+    bound.set_data(t, np.maximum(gd.bound, 1e-300))
+    lo = max(min(gd.grad_norms.min(), gd.bound.min()) / 3, 1e-30)
+    hi = min(max(gd.grad_norms.max(), gd.bound.max()) * 3, 1e30)
+    ax.set_ylim(lo, max(hi, lo * 10))
+    ax.set_xlim(0, t[-1])
+    if title is None:
+        rate = gd.gamma * gd.op_norm
+        title = (f"‖W‖₂ = {gd.op_norm:.2f}, spectral radius {gd.radius:.2f}, γ‖W‖₂ = {rate:.2f}: "
+                 f"the bound {'shrinks' if rate < 1 else 'does not shrink'} going back in time")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def plot_init_comparison(results: dict[str, dict], ax=None):
+    """Relative gradient norm ``||dL/ds_t|| / ||dL/ds_T||`` against t, one line per init."""
+    fig, ax = new_figure(ax, figsize=(7.5, 4.0))
+    styles = ["-", "--", "-", "-", "-"]
+    for color, style, (label, r) in zip(COLORS, styles, results.items()):
+        rel = r["relative"]
+        ax.semilogy(np.arange(len(rel)), rel, color=color, linestyle=style, linewidth=1.8,
+                    label=f"{label}: $\\|W\\|_2$ = {r['op_norm']:.2f}, radius {r['radius']:.2f}")
+    ax.set_xlabel("time step t (the loss is read at the last step)")
+    ax.set_ylabel(r"$\|\partial L/\partial s_t\| \,/\, \|\partial L/\partial s_T\|$")
+    ax.set_title("At initialization: too small a scale kills early gradients, too large blows them up",
+                 fontsize=10)
+    ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 3
+# ---------------------------------------------------------------------------------------------
+def plot_contributions(norms: np.ndarray, ax=None):
+    """The size of each step's contribution to ``dL/dW`` against t (log scale)."""
+    fig, ax = new_figure(ax, figsize=(7.0, 3.4))
+    ax.semilogy(np.arange(1, len(norms) + 1), norms, color=BLUE, marker="o", markersize=3)
+    ax.set_xlabel("time step t")
+    ax.set_ylabel(r"$\|\delta_t\, s_{t-1}^\top\|$")
+    ax.set_title("dL/dW is a sum over steps; steps far from the loss add almost nothing",
+                 fontsize=10)
+    return fig
+
+
+def plot_truncation(runs, delay: int):
+    """Left: recall accuracy against the truncation length k; right: milliseconds per update
+    and updates made. ``runs`` is a list of ``TruncationRun``."""
+    fig, (left, right) = _white_figure(1, 2, figsize=(10.5, 3.8))
+    ks = [r.k for r in runs]
+    labels = [str(k) for k in ks]
+    pos = np.arange(len(runs))
+    acc = [r.accuracy for r in runs]
+    left.bar(pos, acc, color=[GREEN if k > delay else GREY for k in ks])
+    left.set_xticks(pos, labels)
+    left.axhline(1.0 / 3.0, color=RED, linestyle="--", linewidth=1, label="chance (1/3)")
+    left.set_ylim(0, 1.05)
+    left.set_xlabel("truncation length k (steps per window)")
+    left.set_ylabel("recall accuracy (fresh data)")
+    left.set_title(f"The symbol from {delay} steps back is learned only when k > {delay}",
+                   fontsize=10)
+    left.legend(fontsize=8, loc="upper left")
+    ms = [1000 * r.seconds_per_update for r in runs]
+    right.bar(pos, ms, color=BLUE)
+    right.set_xticks(pos, labels)
+    right.set_xlabel("truncation length k")
+    right.set_ylabel("milliseconds per update", color=BLUE)
+    twin = right.twinx()
+    twin.plot(pos, [r.updates for r in runs], color=ORANGE, marker="o")
+    twin.set_ylabel("number of updates (same data)", color=ORANGE)
+    twin.set_ylim(0, None)
+    right.set_title("Longer windows: each update costs more, and there are fewer of them",
+                    fontsize=10)
+    return fig
+
+
+def plot_clipping(histories: dict, chance: float):
+    """Training loss (left) and gradient norm before clipping (right) per step, log scales."""
+    fig, (left, right) = _white_figure(1, 2, figsize=(11.0, 3.8))
+    for color, (label, h) in zip((RED, BLUE, GREEN), histories.items()):
+        steps = np.arange(h.steps)
+        finite = np.isfinite(h.loss)
+        tail = " (stopped: NaN/inf)" if h.diverged else ""
+        left.semilogy(steps[finite], h.loss[finite], color=color, linewidth=1, label=label + tail)
+        finite = np.isfinite(h.grad_norm)
+        right.semilogy(steps[finite], h.grad_norm[finite], color=color, linewidth=1, label=label)
+    left.axhline(chance, color=GREY, linestyle="--", linewidth=1, label="always answer 1")
+    left.set_xlabel("training step")
+    left.set_ylabel("training loss (MSE)")
+    left.set_title("Without clipping the loss runs away; with clipping it trains", fontsize=10)
+    left.legend(fontsize=8, loc="upper left")
+    right.set_xlabel("training step")
+    right.set_ylabel("gradient norm before clipping")
+    right.set_title("The unclipped run's gradients grow without limit", fontsize=10)
+    return fig
