@@ -144,7 +144,7 @@ def test_every_citation_has_an_entry():
 def test_requirements_are_exact_pins_without_torch(name: str):
     for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-e ") or line.startswith("-r "):
+        if not line or line.startswith(("-e ", "-r ")):
             continue
         requirement = line.split(";", 1)[0].strip()
         assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", requirement), (
