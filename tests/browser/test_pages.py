@@ -14,10 +14,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from .conftest import ROOT, toc_pages
 
 PAGES = toc_pages()
+REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
 LOCAL_HOSTS = {"127.0.0.1"}
 
 # Runs in the page: waits until MathJax (if the page loads it) has typeset, fonts are loaded,
@@ -87,6 +89,7 @@ INSPECT = """
     mjxCount: document.querySelectorAll("mjx-container").length,
     images, widgetViews: views.length, unrendered,
     title: document.title,
+    links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.getAttribute("href")),
   };
 }
 """
@@ -196,5 +199,20 @@ def test_page(page_path, site, base_url, browser_context, screenshots_dir):
             f"{len(info['unrendered'])} of {info['widgetViews']} widget views not rendered: "
             f"{info['unrendered'][:3]}"
         )
+
+    if page_path.startswith("chapters/"):
+        # Launch (Colab, Binder), repository, edit and download buttons of a notebook page.
+        notebook = page_path.removesuffix(".html") + ".ipynb"
+        repo = REPOSITORY["url"].rstrip("/").removeprefix("https://github.com/")
+        branch = REPOSITORY["branch"]
+        wanted = {
+            "Colab": f"colab.research.google.com/github/{repo}/blob/{branch}/{notebook}",
+            "Binder": f"mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{notebook}",
+            "edit": f"github.com/{repo}/edit/{branch}/{notebook}",
+            "download": f"_sources/{notebook}",
+        }
+        for button, target in wanted.items():
+            if not any(target in href for href in info["links"]):
+                problems.append(f"no {button} button (a link containing {target})")
 
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
