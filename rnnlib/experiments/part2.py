@@ -312,19 +312,19 @@ def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, se
         cache.append((c, i, f, o, cand, tc))
         c, h = c_new, o * tc
     # reverse: L = sum(g * h_T)
-    dc, dh = np.zeros_like(c), g.copy()
+    dc, dh = np.zeros_like(c), g.copy()  # dc: the part of dL/dc_{t+1} through c_{t+2}
     lstm = np.zeros(T + 1)
-    lstm[T] = np.linalg.norm(dc)
     for t in range(T - 1, -1, -1):
         c_prev, i, f, o, cand, tc = cache[t]
-        dc_tot = dc + dh * o * (1 - tc * tc)
+        dc_tot = dc + dh * o * (1 - tc * tc)  # total dL/dc_{t+1}, through h_{t+1} too
+        lstm[t + 1] = np.linalg.norm(dc_tot)
         da_o = dh * tc * o * (1 - o)
         da_i = dc_tot * cand * i * (1 - i)
         da_f = dc_tot * c_prev * f * (1 - f)
         da_g = dc_tot * i * (1 - cand * cand)
         dc = dc_tot * f
         dh = da_i @ p["W_i"] + da_f @ p["W_f"] + da_o @ p["W_o"] + da_g @ p["W"]
-        lstm[t] = np.linalg.norm(dc)
+    lstm[0] = np.linalg.norm(dc)  # c_0 reaches the loss only through c_1
     # the vanilla RNN with the same seed, as state_grad_norms("vanilla", ...) builds it
     rng = np.random.default_rng(seed)
     van = make_cell("vanilla", 4, n, rng)

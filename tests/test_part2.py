@@ -1,0 +1,239 @@
+"""Tests of Part II: experiments, widget logic (no kernel), plots, exercises."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import rnnlib
+from rnnlib.exercises import part2 as exercises
+from rnnlib.experiments import part2 as ex
+from rnnlib.plots import part2 as plots
+from rnnlib.widgets import part2 as widgets
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# -- experiments -----------------------------------------------------------------------------
+
+
+def test_prototype_state_grows_with_gates_open():
+    tr = ex.gate_trace("prototype", T=120, fixed={"i": 1.0, "f": 1.0, "o": 1.0})
+    assert tr["norms"][-1] > 3 * tr["norms"][40] / 2 > 0
+    assert np.all(np.diff(np.abs(tr["states"][:, 0]).max(axis=-1))[5:] >= -1.0)
+    # growth is at most 1 per element and step
+    assert np.all(np.abs(tr["states"][-1]) <= 120)
+
+
+@pytest.mark.parametrize("scale", [0.5, 1.0, 4.0])
+@pytest.mark.parametrize("fixed", [None, {"r": 1.0, "z": 0.0}, {"r": 0.0, "z": 1.0}])
+def test_gru_state_stays_in_unit_box(scale, fixed):
+    tr = ex.gate_trace("gru", T=150, weight_scale=scale, input_scale=5.0, fixed=fixed, batch=3)
+    assert np.all(np.abs(tr["states"]) <= 1.0 + 1e-12)
+
+
+def test_normalized_state_variance_below_one():
+    tr = ex.gate_trace("normalized", T=100, weight_scale=4.0, fixed={"i": 1.0, "f": 1.0})
+    assert np.all(tr["states"][1:].var(axis=-1) < 1.0)
+
+
+def test_boundedness_table_prototype_runs_away_only_at_large_scale():
+    tb = ex.boundedness_table(cells=("prototype", "gru"), scales=(1.0, 4.0), T=150, n=16, batch=2)
+    assert tb["norm"][0, 1] > 10 * tb["norm"][1, 1]
+    assert tb["saturated"][0, 1] > 0.5
+    assert np.all(tb["norm"][1] <= 4.0 + 1e-9)  # GRU: at most sqrt(16)
+
+
+def test_saturated_fraction_counts_only_computed_gates():
+    tr = ex.gate_trace("lstm", T=20, fixed={"i": 1.0, "f": 1.0, "o": 1.0})
+    assert np.all(np.isnan(tr["saturated"]))
+    tr = ex.gate_trace("lstm", T=20, fixed={"i": 1.0, "f": 1.0})
+    o = tr["gates"]["o"]
+    want = np.mean((o < 0.01) | (o > 0.99), axis=(1, 2))
+    np.testing.assert_allclose(tr["saturated"], want)
+
+
+def test_gate_trace_rejects_unknown_gates():
+    with pytest.raises(ValueError, match="cannot pin"):
+        ex.gate_trace("gru", fixed={"i": 1.0})
+
+
+def test_message_survival():
+    m = ex.message_survival(T=60)
+    np.testing.assert_allclose(m["written"]["ratio"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(m["written"]["grad"], 1.0, atol=1e-9)
+    assert m["vanilla"]["ratio"][-1] < 1e-3
+    assert m["uncoordinated"]["ratio"][-1] > 2.0
+
+
+def test_read_write_asymmetry():
+    r = ex.read_write_asymmetry(n=6, unit=2, seed=3)
+    assert np.count_nonzero(r["write_change"]) == 1 and r["write_change"][2] != 0
+    assert np.count_nonzero(np.abs(r["read_change"]) > 1e-12) == 6
+    # switching off a write removes exactly i * candidate from that element
+    g = r["gates"]
+    np.testing.assert_allclose(-r["write_change"][2], r["s"][2] - g["f"][2] * r["s_prev"][2])
+    stats = ex.read_write_statistics(n=6, draws=50)
+    assert stats["read"]["changed"] == 6 and stats["write"]["changed"] == 1
+    assert stats["write"]["size"] > stats["read"]["size"]
+
+
+@pytest.mark.parametrize("bias", [-4.0, 0.0, 3.0, 6.0])
+def test_fast_grads_equal_bptt(bias):
+    fast = ex.lstm_cell_grads_fast(T=40, forget_bias=bias)
+    np.testing.assert_allclose(fast["lstm"], ex.state_grad_norms("lstm", T=40, keep_bias=bias),
+                               rtol=1e-9)
+    np.testing.assert_allclose(fast["vanilla"], ex.state_grad_norms("vanilla", T=40), rtol=1e-9)
+
+
+def test_forget_bias_lets_gradient_travel():
+    low = ex.lstm_cell_grads_fast(T=100, forget_bias=0.0)["lstm"]
+    high = ex.lstm_cell_grads_fast(T=100, forget_bias=4.0)["lstm"]
+    assert high[0] / high[-2] > 1e3 * low[0] / low[-2]
+
+
+def test_pulse_timing_task():
+    task = ex.PulseTiming(length=12, delay=4)
+    xs, ys, _cues = task.sample(np.random.default_rng(0), 50)
+    assert xs.shape == ys.shape == (12, 50, 1)
+    assert np.all(xs.sum(axis=0) == 1) and np.all(ys.sum(axis=0) == 1)
+    np.testing.assert_array_equal(np.argmax(ys[:, :, 0], 0) - np.argmax(xs[:, :, 0], 0), 4)
+    with pytest.raises(ValueError):
+        ex.PulseTiming(length=5, delay=5)
+
+
+def test_train_timing_learns_and_is_seeded():
+    a = ex.train_timing("lstm", seed=0, steps=60, task=ex.PulseTiming(10, 3), record=True)
+    b = ex.train_timing("lstm", seed=0, steps=60, task=ex.PulseTiming(10, 3))
+    np.testing.assert_array_equal(a["loss"], b["loss"])
+    assert a["loss"][-5:].mean() < a["loss"][:5].mean()
+    assert a["norm"].shape == (60,) and np.all((a["saturated"] >= 0) & (a["saturated"] <= 1))
+
+
+def test_shadow_state_demo():
+    d = ex.shadow_state_demo()
+    np.testing.assert_allclose(d["h"][1:], d["o"] * np.tanh(d["c"][1:]))
+    np.testing.assert_array_equal(d["h_changed_input"][:-1], d["h"][:-1])  # past untouched
+    assert not np.allclose(d["o_changed_input"][-1], d["o"][-1])
+
+
+# -- widgets: each control at its extremes and typical values, no kernel -------------------
+
+
+@pytest.mark.parametrize("cell", widgets.PLAYGROUND_CELLS)
+@pytest.mark.parametrize("mode,value,input_scale,weight_scale,T", [
+    ("pinned", 0.0, 0.0, 0.25, 100), ("pinned", 1.0, 5.0, 4.0, 400),
+    ("pinned", 0.5, 1.0, 1.0, 150), ("random", 0.5, 5.0, 4.0, 100),
+])
+def test_playground_plots_what_rnnlib_computes(cell, mode, value, input_scale, weight_scale, T):
+    _trace, fig = widgets.playground_update(cell=cell, mode=mode, i=value, f=value, o=value,
+                                           r=value, z=value, input_scale=input_scale,
+                                           weight_scale=weight_scale, T=T)
+    # recompute independently with rnnlib
+    rng = np.random.default_rng(0)
+    c = rnnlib.make_cell(cell, 4, 16, rng, init_scale=weight_scale)
+    for k, v in c.params.items():
+        if k.startswith("b"):
+            c.params[k] = rng.uniform(-1, 1, size=v.shape) * weight_scale * 0.5
+    xs = rng.normal(size=(T, 4, 4)) * input_scale
+    fixed = {g: value for g in c.gate_names} if mode == "pinned" else {}
+    traj = rnnlib.run(c, xs, probe=rnnlib.GateProbe(fixed=fixed))
+    states = traj.state_array(0)
+    axes = fig.axes
+    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), states[:, 0, 0])
+    np.testing.assert_allclose(axes[1].lines[0].get_ydata(),
+                               np.linalg.norm(states, axis=-1).mean(axis=1))
+    np.testing.assert_allclose(axes[3].lines[0].get_ydata(), traj.outputs[:, 0, 0])
+    if mode == "pinned":
+        assert len(axes[2].lines) == 0  # every gate pinned: nothing to saturate
+    else:
+        assert np.all((axes[2].lines[0].get_ydata() >= 0) & (axes[2].lines[0].get_ydata() <= 1))
+
+
+def test_playground_default_shows_prototype_growing():
+    trace, _ = widgets.playground_update()
+    assert trace["norms"][-1] > 100
+
+
+def test_playground_settings_pick_the_cells_gates():
+    s = widgets.playground_settings("gru", "pinned", 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 1.0, 100)
+    assert s["fixed"] == {"r": 0.4, "z": 0.5}
+    assert widgets.playground_settings("lstm", "random", 0, 0, 0, 0, 0, 1, 1, 100)["fixed"] == {}
+    with pytest.raises(ValueError):
+        widgets.playground_settings("lstm", "nonsense", 0, 0, 0, 0, 0, 1, 1, 100)
+
+
+@pytest.mark.parametrize("bias,T", [(-4.0, 10), (0.0, 100), (6.0, 300), (2.5, 50)])
+def test_forget_bias_widget_plots_bptt(bias, T):
+    data, fig = widgets.forget_bias_update(forget_bias=bias, T=T)
+    line = fig.axes[0].lines[0]
+    want = ex.state_grad_norms("lstm", T=T, n=16, keep_bias=bias, seed=0) if T <= 100 else data["lstm"]
+    np.testing.assert_allclose(line.get_ydata(), np.maximum(want, 1e-30), rtol=1e-9)
+    assert len(line.get_xdata()) == T + 1
+
+
+def test_widgets_build():
+    pytest.importorskip("ipywidgets")
+    box = widgets.gate_playground()
+    assert box.children
+    assert widgets.forget_bias_widget().children
+
+
+# -- plots and diagrams ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(plots.CELL_DIAGRAMS))
+def test_every_cell_diagram_draws(name):
+    fig = plots.draw_cell_diagram(name)
+    assert fig.axes[0].get_title()
+    pos = plots.diagram_layout(plots.CELL_DIAGRAMS[name])
+    for node in plots.CELL_DIAGRAMS[name]:  # every edge goes left to right
+        for p in node[3]:
+            assert pos[p][0] < pos[node[0]][0]
+
+
+def test_diagram_gates_match_the_cells():
+    for name, spec in plots.CELL_DIAGRAMS.items():
+        drawn = {node[0] for node in spec if node[1] == "gate"}
+        assert drawn == set(rnnlib.CELLS[name].gate_names), name
+
+
+def test_diagram_layout_rejects_bad_specs():
+    with pytest.raises(ValueError):
+        plots.diagram_layout([("a", "state", "a", []), ("a", "op", "+", [])])
+    with pytest.raises(ValueError):
+        plots.diagram_layout([("a", "op", "+", ["missing"])])
+
+
+def test_other_plots_return_figures():
+    assert plots.plot_message_survival(ex.message_survival(T=10)) is not None
+    assert plots.plot_read_write(ex.read_write_asymmetry()) is not None
+    assert plots.plot_shadow_state(ex.shadow_state_demo()) is not None
+    assert plots.plot_grad_flow({"lstm": np.ones(5)}) is not None
+
+
+# -- exercises -------------------------------------------------------------------------------
+
+
+def test_exercise_checks(capsys):
+    d = exercises.gate_data()
+    p, s, x = d["params"], d["s"], d["x"]
+    i = 1 / (1 + np.exp(-(s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])))
+    assert exercises.check_write_gate(i)
+    assert not exercises.check_write_gate(i + 0.1)
+    assert exercises.check_max_state(50) and not exercises.check_max_state(49)
+    f = 0.5 ** (1 / 100)
+    assert exercises.check_forget_bias(np.log(f / (1 - f)))
+    d = exercises.peephole_data()
+    cell = rnnlib.make_cell("peephole", 2, 3, np.random.default_rng(5))
+    assert exercises.check_peephole_step(cell.step(d["params"], (d["c"], d["h"]), d["x"])[1])
+    d = exercises.gru_data()
+    assert exercises.check_gru_step(rnnlib.make_cell("gru", 2, 3, np.random.default_rng(5)).step(
+        d["params"], d["s"], d["x"]))
+    assert "correct" in capsys.readouterr().out
