@@ -11,7 +11,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -20,6 +19,7 @@ from rnnlib.autograd import Tensor
 from rnnlib.exercises import part3 as ex
 from rnnlib.experiments import part3 as exp
 from rnnlib.gradcheck import numerical_gradient, relative_error
+from rnnlib.plots.part3 import plot_ntm_step
 from rnnlib.widgets import part3 as wid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_whole_ntm_gradient_matches_finite_differences(controller):
         return float(ntm.bit_cross_entropy(model.forward(model.params, batch.xs), batch.targets, batch.mask))
 
     assert loss == f()
-    worst = max(relative_error(grads[k], numerical_gradient(f, v, eps=1e-5)) for k, v in model.params.items())
+    worst = max(relative_error(grads[k], numerical_gradient(f, v, eps=1e-4)) for k, v in model.params.items())
     assert worst < 1e-6
 
 
@@ -206,33 +206,48 @@ def test_committed_weights_copy_held_out_sequences():
 
 
 @pytest.mark.parametrize("t", [0, 7, 8, 9, 16])
-def test_episode_widget_shows_what_the_machine_computed(t):
+def test_episode_view_is_what_the_machine_computed(t):
     _, model, _ = exp.load_ntm()
     batch, episode = exp.copy_episode(model, 8, seed=3)
     view = wid.ntm_step_view(batch, episode, t)
     assert np.array_equal(view["memory"], episode.memory[t + 1, 0])
     assert np.array_equal(view["w_write"], episode.w_write[t, 0])
     assert np.array_equal(view["w_read"], episode.w_read[t, 0])
+    assert np.allclose(view["output"], 1 / (1 + np.exp(-episode.logits[t, 0])))
     assert view["phase"] == ("reading the input" if t < 8 else "delimiter" if t == 8 else "writing the copy out")
-    fig = wid.plot_ntm_step(view)
-    ax_m, ax_w, ax_r, _ = fig.axes
-    assert np.array_equal(ax_m.images[0].get_array(), view["memory"])
-    assert np.allclose([p.get_width() for p in ax_w.patches], view["w_write"])
-    assert np.allclose([p.get_width() for p in ax_r.patches], view["w_read"])
-    plt.close(fig)
+    fig = plot_ntm_step(view)  # the static version of the widget's picture
+    assert np.array_equal(fig.axes[0].images[0].get_array(), view["memory"])
+
+
+@pytest.mark.parametrize("t", [0, 8, 9, 16])
+def test_episode_widget_shows_what_the_machine_computed(t):
+    pytest.importorskip("ipywidgets")
+    _, model, _ = exp.load_ntm()
+    batch, episode = exp.copy_episode(model, 8, seed=3)
+    explorer = wid.ntm_step_widget(batch, episode)
+    explorer.slider.value = t  # the callback runs without a kernel
+    view = wid.ntm_step_view(batch, episode, t)
+    fig = explorer.figure
+    assert np.array_equal(fig.memory.get_array(), view["memory"])
+    assert np.allclose([p.get_width() for p in fig.w_write], view["w_write"])
+    assert np.allclose([p.get_width() for p in fig.w_read], view["w_read"])
+    assert np.allclose([p.get_width() for p in fig.output], view["output"])
+    given = view["target"] if t > 8 else view["x"][:8]
+    assert np.allclose([p.get_width() for p in fig.given], given)
+    assert fig.title.get_text().startswith(f"t = {t}:")
+    assert explorer.image.value[:4] == b"\x89PNG"
 
 
 def test_episode_widget_slider_and_limits():
     pytest.importorskip("ipywidgets")
     _, model, _ = exp.load_ntm()
     batch, episode = exp.copy_episode(model, 3, seed=0)
-    box = wid.ntm_step_widget(batch, episode)
-    _play, slider = box.children[0].children
-    assert (slider.min, slider.max) == (0, 6)
-    slider.value = 6
+    explorer = wid.ntm_step_widget(batch, episode)
+    assert (explorer.slider.min, explorer.slider.max) == (0, 6)
+    explorer.slider.value = 6
+    assert explorer.view["t"] == 6
     with pytest.raises(ValueError, match="t must lie"):
         wid.ntm_step_view(batch, episode, 7)
-    plt.close("all")
 
 
 def test_ntm_exercise_checks(capsys):

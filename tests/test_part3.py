@@ -15,6 +15,7 @@ from rnnlib.exercises import part3 as ex
 from rnnlib.experiments import part3 as exp
 from rnnlib.gradcheck import numerical_gradient, relative_error
 from rnnlib.layers import KINDS, LAYERS, Stack, layer_backward
+from rnnlib.plots.part3 import plot_gradient_norms
 from rnnlib.widgets import part3 as wid
 
 
@@ -117,7 +118,7 @@ def test_carry_product():
     "depth, bias, scale",
     [(10, -8.0, 0.4), (200, 4.0, 1.6), (100, -2.0, 0.8), (50, 0.0, 1.0), (200, -8.0, 0.8)],
 )
-def test_depth_widget_plots_what_rnnlib_computes(depth, bias, scale):
+def test_depth_view_is_what_rnnlib_computes(depth, bias, scale):
     view = wid.depth_view(depth, bias, scale)
     assert set(view) == {"plain", "residual", f"highway b_T={bias:g}"}
     x, u = exp.probe_batch()
@@ -125,25 +126,43 @@ def test_depth_widget_plots_what_rnnlib_computes(depth, bias, scale):
         stack = Stack(kind, 32, depth, np.random.default_rng(0), gate_bias=bias if kind == "highway" else 0.0,
                       init_scale=scale)
         assert np.array_equal(view[label], stack.gradient_norms(x, u))
-        assert np.all(np.isfinite(view[label]))
-    fig = wid.draw_depth(depth, bias, scale)
-    ax = fig.axes[0]
-    drawn = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+        assert np.all(np.isfinite(view[label])) and view[label].shape == (depth + 1,)
+
+
+@pytest.mark.parametrize(
+    "depth, bias, scale",
+    [(10, -8.0, 0.4), (200, 4.0, 1.6), (100, -2.0, 0.8), (60, -4.5, 1.2)],
+)
+def test_depth_widget_plots_what_rnnlib_computes(depth, bias, scale):
+    pytest.importorskip("ipywidgets")
+    explorer = wid.depth_widget()
+    controls = explorer.controls
+    controls["depth"].value, controls["gate_bias"].value, controls["init_scale"].value = depth, bias, scale
+    view = wid.depth_view(depth, bias, scale)
     for label, norms in view.items():
-        assert np.array_equal(drawn[label], np.maximum(norms, 1e-300))
-    assert str(depth) in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        line = explorer.figure.lines[label.split()[0]]
+        assert np.array_equal(line.get_xdata(), np.arange(depth + 1))
+        assert np.array_equal(line.get_ydata(), np.maximum(norms, 1e-300))
+    assert explorer.figure.caption.get_text() == f"depth {depth}, b_T {bias:g}, scale {scale:g}"
+    png = explorer.image.value
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_depth_widget_slider_limits():
+    pytest.importorskip("ipywidgets")
+    c = wid.depth_widget().controls
+    assert (c["depth"].min, c["depth"].max) == (10, 200)
+    assert (c["gate_bias"].min, c["gate_bias"].max) == (-8.0, 4.0)
+    assert (c["init_scale"].min, c["init_scale"].max) == (0.4, 1.6)
+
+
+def test_static_gradient_plot_draws_the_curves():
+    curves = exp.depth_gradients(depth=50, gate_biases=(-2.0,))
+    fig = plot_gradient_norms(curves)
+    drawn = {line.get_label(): line.get_ydata() for line in fig.axes[0].get_lines()}
+    assert all(np.array_equal(drawn[k], np.maximum(v, 1e-300)) for k, v in curves.items())
+    assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel() and fig.axes[0].get_title()
     plt.close(fig)
-
-
-def test_depth_widget_controls_drive_the_plot():
-    ipywidgets = pytest.importorskip("ipywidgets")
-    box = wid.depth_widget()
-    controls = box.children[0].children
-    assert all(isinstance(c, ipywidgets.widgets.ValueWidget) for c in controls)
-    depth, bias, scale = controls
-    depth.value, bias.value, scale.value = 40, -5.0, 1.2  # callbacks run without a kernel
-    assert (depth.min, depth.max, bias.min, bias.max) == (10, 200, -8.0, 4.0)
-    plt.close("all")
 
 
 def test_exercise_checks(capsys):

@@ -123,9 +123,10 @@ def load_ntm(path=None) -> tuple[NTMConfig, NTM, dict]:
     return cfg, model, history
 
 
-def held_out(cfg: NTMConfig, lengths, per_length: int = 64) -> list[CopyBatch]:
-    """Evaluation batches, one per length, drawn from ``cfg.eval_seed`` (never used in training)."""
-    rng = np.random.default_rng(cfg.eval_seed)
+def held_out(cfg: NTMConfig, lengths, per_length: int = 64, seed: int | None = None) -> list[CopyBatch]:
+    """Evaluation batches, one per length, drawn from ``seed`` (default ``cfg.eval_seed``, the set
+    the training script watches to decide when to stop; neither is used for training)."""
+    rng = np.random.default_rng(cfg.eval_seed if seed is None else seed)
     return [copy_batch(rng, per_length, int(L), cfg.bits) for L in lengths]
 
 

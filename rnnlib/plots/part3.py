@@ -88,7 +88,11 @@ def plot_bit_errors(errors: dict[int, np.ndarray], train_max: int, ax=None):
 
 
 def _heat(ax, data, title, xlabel, ylabel, cmap="viridis", vmin=0.0, vmax=1.0):
+    from matplotlib.ticker import MaxNLocator
+
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
@@ -110,7 +114,7 @@ def plot_copy_episode(batch, episode, index: int = 0, fig=None):
     probs = 1.0 / (1.0 + np.exp(-episode.logits[:, index]))
     _heat(axes[0, 0], batch.xs[:, index].T, "input: the vectors, then the delimiter (last row)",
           "time step t", "input channel", cmap="Greys")
-    _heat(axes[0, 1], probs.T, "output: bit probabilities (the copy comes after the delimiter)",
+    _heat(axes[0, 1], probs.T, "output: bit probabilities (scored only after the delimiter)",
           "time step t", "output bit", cmap="Greys")
     _heat(axes[1, 0], episode.w_write[:, index].T, "write weighting $w^w_t(i)$", "time step t",
           "memory row i")
@@ -119,41 +123,158 @@ def plot_copy_episode(batch, episode, index: int = 0, fig=None):
     for ax in axes.flat:
         ax.axvline(L, color="#d62728", lw=1, ls=":")
     fig.colorbar(im, ax=axes[1, :], shrink=0.8, label="weight")
-    fig.suptitle("Copy episode: the write head walks down the rows, the read head walks them again")
+    fig.suptitle("Copy episode: the write head steps one row per vector, the read head retraces its path")
     return fig
 
 
-def plot_ntm_step(view: dict, fig=None):
-    """The machine at one time step: memory after the write, the write and read weightings,
-    the input and the output (for the episode widget)."""
-    import matplotlib.pyplot as plt
+class _LiveFigure:
+    """A figure that widgets redraw in place: the static parts are drawn once, the artists that
+    change (``animated=True``) are drawn over a saved background ("blitting"), and the pixels are
+    encoded as PNG. This keeps an update to a few milliseconds; building and laying out a new
+    figure for every slider move costs ten to a hundred times more.
 
-    if fig is None:
-        fig = plt.figure(figsize=(8.0, 3.6), facecolor="white")
-    gs = fig.add_gridspec(1, 4, width_ratios=[3, 1.2, 1.2, 1.6], left=0.07, right=0.98,
-                          bottom=0.14, top=0.84, wspace=0.45)
-    ax_m, ax_w, ax_r, ax_io = (fig.add_subplot(gs[0, k]) for k in range(4))
-    rows = np.arange(len(view["w_write"]))
-    mem = view["memory"]
-    lim = max(1e-6, float(np.abs(mem).max()))
-    _heat(ax_m, mem, "memory $M_t$ (after the write)", "column", "memory row i", cmap="RdBu_r",
-          vmin=-lim, vmax=lim)
-    ax_w.barh(rows, view["w_write"], color="#ff7f0e")
-    ax_r.barh(rows, view["w_read"], color="#1f77b4")
-    for ax, name in ((ax_w, "write $w^w_t$"), (ax_r, "read $w^r_t$")):
-        ax.set_ylim(rows[-1] + 0.5, -0.5)
-        ax.set_xlim(0, 1)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("weight", fontsize=8)
-        ax.tick_params(labelsize=7)
-    n_bits = len(view["target"])
-    ax_io.barh(np.arange(n_bits) - 0.2, view["x"][:n_bits], height=0.4, color="#999999", label="input")
-    ax_io.barh(np.arange(n_bits) + 0.2, view["output"], height=0.4, color="#2ca02c", label="output")
-    ax_io.set_ylim(n_bits - 0.5, -0.5)
-    ax_io.set_xlim(0, 1)
-    ax_io.set_title("bits at t", fontsize=9)
-    ax_io.set_xlabel("value / probability", fontsize=8)
-    ax_io.tick_params(labelsize=7)
-    ax_io.legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"t = {view['t']} ({view['phase']})", fontsize=10)
-    return fig
+    With ``live=False`` nothing is animated and ``self.fig`` is an ordinary figure (for the book).
+    """
+
+    def __init__(self, figsize, live: bool):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.live = live
+        self.fig = Figure(figsize=figsize, facecolor="white", dpi=100)
+        FigureCanvasAgg(self.fig)
+        self._background = None
+        self._animated: list = []
+
+    def _track(self, artist):
+        artist.set_animated(self.live)
+        self._animated.append(artist)
+        return artist
+
+    def png(self) -> bytes:
+        """The current picture, PNG-encoded."""
+        import io
+
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        if not self.live:
+            canvas.draw()
+        else:
+            if self._background is None:
+                canvas.draw()  # everything static; animated artists are skipped
+                self._background = canvas.copy_from_bbox(self.fig.bbox)
+            canvas.restore_region(self._background)
+            for artist in self._animated:
+                self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+        Image.fromarray(rgb).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+class GradientNormFigure(_LiveFigure):
+    """Gradient norm per layer of a plain, a residual and a highway stack, on a fixed 0..200 layer
+    axis so that only the lines and a caption change between updates."""
+
+    LABELS = ("plain", "residual", "highway")
+
+    def __init__(self, max_depth: int = 200, live: bool = True):
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+        super().__init__((6.4, 3.8), live)
+        self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.9)
+        ax = self.ax = self.fig.add_subplot()
+        ax.set_facecolor("white")
+        ax.set_yscale("log")
+        ax.set_xlim(0, max_depth)
+        ax.set_ylim(1e-12, 1e4)
+        ax.yaxis.set_major_locator(LogLocator(base=100.0))
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.set_xlabel("layer l (0 = input; the top of the stack is at l = depth)")
+        ax.set_ylabel("gradient norm ‖∂L/∂y_l‖")
+        ax.set_title("Gradient reaching layer l, from a loss on the top layer")
+        ax.grid(True, which="major", alpha=0.3)
+        styles = {"plain": ("#777777", "--"), "residual": ("#1f77b4", "-"), "highway": ("#2ca02c", "-")}
+        self.lines = {}
+        for label in self.LABELS:
+            color, ls = styles[label]
+            (line,) = ax.plot([], [], color=color, ls=ls, lw=1.8, label=label)
+            self.lines[label] = self._track(line)
+        ax.legend(fontsize=8, loc="lower right")
+        self.caption = self._track(ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top", fontsize=8,
+                                           bbox={"facecolor": "white", "edgecolor": "#bbbbbb"}))
+
+    def update(self, curves: dict[str, np.ndarray], caption: str = "") -> None:
+        """``curves`` maps ``plain``, ``residual`` and ``highway ...`` to norms for l = 0..depth."""
+        for label, norms in curves.items():
+            key = label.split()[0]
+            self.lines[key].set_data(np.arange(len(norms)), np.maximum(norms, 1e-300))
+        self.caption.set_text(caption)
+
+
+class NTMStepFigure(_LiveFigure):
+    """The machine at one time step: memory after the write, write and read weightings over the
+    rows, and the bits going in or expected with the bits coming out."""
+
+    def __init__(self, n_rows: int, width: int, n_bits: int, memory_limit: float, live: bool = True):
+        from matplotlib.ticker import MaxNLocator
+
+        super().__init__((8.0, 3.6), live)
+        gs = self.fig.add_gridspec(1, 4, width_ratios=[3, 1.2, 1.2, 1.6], left=0.07, right=0.98,
+                                   bottom=0.14, top=0.84, wspace=0.45)
+        ax_m, ax_w, ax_r, ax_io = (self.fig.add_subplot(gs[0, k]) for k in range(4))
+        self.axes = (ax_m, ax_w, ax_r, ax_io)
+        rows = np.arange(n_rows)
+        self.memory = self._track(_heat(ax_m, np.zeros((n_rows, width)), "memory M_t (after the write)",
+                                        "column", "memory row i", cmap="RdBu_r",
+                                        vmin=-memory_limit, vmax=memory_limit))
+        self.fig.colorbar(self.memory, ax=ax_m, fraction=0.06, pad=0.03)
+        self.w_write = [self._track(p) for p in ax_w.barh(rows, np.zeros(n_rows), color="#ff7f0e")]
+        self.w_read = [self._track(p) for p in ax_r.barh(rows, np.zeros(n_rows), color="#1f77b4")]
+        for ax, name in ((ax_w, "write weighting"), (ax_r, "read weighting")):
+            ax.set_ylim(n_rows - 0.5, -0.5)
+            ax.set_xlim(0, 1)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("weight", fontsize=8)
+            ax.tick_params(labelsize=7)
+        bits = np.arange(n_bits)
+        self.given = [self._track(p) for p in ax_io.barh(bits - 0.2, np.zeros(n_bits), height=0.4,
+                                                         color="#999999")]
+        self.output = [self._track(p) for p in ax_io.barh(bits + 0.2, np.zeros(n_bits), height=0.4,
+                                                          color="#2ca02c")]
+        ax_io.set_ylim(n_bits - 0.5, -0.5)
+        ax_io.set_xlim(0, 1.45)
+        ax_io.set_xticks([0, 0.5, 1])
+        ax_io.set_title("bits: given (grey), out (green)", fontsize=8)
+        ax_io.set_xlabel("value / probability", fontsize=8)
+        ax_io.set_ylabel("bit", fontsize=8)
+        ax_io.tick_params(labelsize=7)
+        self.title = self._track(self.fig.text(0.5, 0.95, "", ha="center", va="top", fontsize=10))
+
+    def update(self, view: dict) -> None:
+        """Show a view from :func:`rnnlib.widgets.part3.ntm_step_view`."""
+        self.memory.set_data(view["memory"])
+        for patch, value in zip(self.w_write, view["w_write"]):
+            patch.set_width(value)
+        for patch, value in zip(self.w_read, view["w_read"]):
+            patch.set_width(value)
+        answering = view["phase"] == "writing the copy out"
+        n_bits = len(view["target"])
+        given = view["target"] if answering else view["x"][:n_bits]
+        for patch, value in zip(self.given, given):
+            patch.set_width(value)
+        for patch, value in zip(self.output, view["output"]):
+            patch.set_width(value)
+        self.title.set_text(f"t = {view['t']}: {view['phase']}")
+
+
+def plot_ntm_step(view: dict, memory_limit: float | None = None):
+    """A static figure of the machine at one step (the widget's picture, for the book)."""
+    n_rows, width = view["memory"].shape
+    limit = memory_limit if memory_limit is not None else max(1e-6, float(np.abs(view["memory"]).max()))
+    live = NTMStepFigure(n_rows, width, len(view["target"]), limit, live=False)
+    live.update(view)
+    return live.fig

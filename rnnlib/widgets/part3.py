@@ -1,7 +1,7 @@
 """Widgets of Part III: depth and gate bias against gradient norm; an NTM episode step by step.
 
-Each widget is thin: a pure ``*_view`` function computes, a plot function of
-:mod:`rnnlib.plots.part3` draws, and ``ipywidgets.interactive_output`` wires them.
+Each widget is thin: a pure ``*_view`` function computes, a figure of :mod:`rnnlib.plots.part3`
+draws, and a small class wires sliders to them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..experiments.part3 import depth_gradients
-from ..plots.part3 import plot_gradient_norms, plot_ntm_step
+from ..plots.part3 import GradientNormFigure, NTMStepFigure, plot_gradient_norms
 
 
 def depth_view(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> dict[str, np.ndarray]:
@@ -26,26 +26,46 @@ def draw_depth(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.
     )
 
 
-def depth_widget():
-    """Sliders for depth, carry-gate bias and weight scale; the plot of gradient norm per layer."""
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
+class DepthExplorer:
+    """Sliders for depth, carry-gate bias and weight scale, and the picture of gradient norm per layer.
 
-    controls = {
-        "depth": w.IntSlider(value=100, min=10, max=200, step=10, description="depth",
-                             continuous_update=False),
-        "gate_bias": w.FloatSlider(value=-2.0, min=-8.0, max=4.0, step=0.5,
-                                   description="carry bias b_T", continuous_update=False),
-        "init_scale": w.FloatSlider(value=0.8, min=0.4, max=1.6, step=0.1,
-                                    description="weight scale", continuous_update=False),
-    }
+    Wiring: each slider move calls :func:`depth_view` (the numbers, from rnnlib) and
+    :meth:`GradientNormFigure.update` (the picture); the PNG goes to an ``ipywidgets.Image``.
+    (An ``Image`` updated in place instead of ``interactive_output``: re-creating a figure per move
+    costs several hundred milliseconds here, an in-place update a few.)
+    """
 
-    def show(depth, gate_bias, init_scale):
-        draw_depth(depth, gate_bias, init_scale)
-        plt.show()
+    def __init__(self, depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8):
+        import ipywidgets as w
 
-    out = w.interactive_output(show, controls)
-    return w.VBox([w.HBox(list(controls.values())), out])
+        self.controls = {
+            "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth"),
+            "gate_bias": w.FloatSlider(value=gate_bias, min=-8.0, max=4.0, step=0.5,
+                                       description="carry bias b_T"),
+            "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
+                                        description="weight scale"),
+        }
+        self.figure = GradientNormFigure(max_depth=200)
+        self.image = w.Image(format="png")
+        self.curves: dict[str, np.ndarray] = {}
+        for control in self.controls.values():
+            control.observe(self.update, names="value")
+        self.update()
+        self.widget = w.VBox([w.HBox(list(self.controls.values())), self.image])
+
+    def update(self, _change=None) -> None:
+        depth, bias, scale = (c.value for c in self.controls.values())
+        self.curves = depth_view(depth, bias, scale)
+        self.figure.update(self.curves, f"depth {depth}, b_T {bias:g}, scale {scale:g}")
+        self.image.value = self.figure.png()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def depth_widget() -> DepthExplorer:
+    """The depth widget of chapter 8 (display it as a cell's value)."""
+    return DepthExplorer()
 
 
 def ntm_step_view(batch, episode, t: int, index: int = 0) -> dict:
@@ -67,19 +87,36 @@ def ntm_step_view(batch, episode, t: int, index: int = 0) -> dict:
     }
 
 
-def ntm_step_widget(batch, episode, index: int = 0):
-    """A slider over time steps: memory, write and read weightings, input and output at t."""
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
+class EpisodeExplorer:
+    """A slider (and a play button) over the time steps of a recorded NTM episode; the picture
+    shows memory, write and read weightings, and the bits at that step."""
 
-    T = episode.w_read.shape[0]
-    slider = w.IntSlider(value=0, min=0, max=T - 1, description="time step t")
-    play = w.Play(value=0, min=0, max=T - 1, interval=700, description="play")
-    w.jslink((play, "value"), (slider, "value"))
+    def __init__(self, batch, episode, index: int = 0):
+        import ipywidgets as w
 
-    def show(t):
-        plot_ntm_step(ntm_step_view(batch, episode, t, index))
-        plt.show()
+        self.batch, self.episode, self.index = batch, episode, index
+        T = episode.w_read.shape[0]
+        limit = max(1e-6, float(np.abs(episode.memory[:, index]).max()))  # one colour scale for all t
+        _, n_rows, width = episode.memory[:, index].shape
+        self.figure = NTMStepFigure(n_rows, width, batch.targets.shape[-1], limit)
+        self.slider = w.IntSlider(value=0, min=0, max=T - 1, description="time step t")
+        self.play = w.Play(value=0, min=0, max=T - 1, interval=700, description="play")
+        w.jslink((self.play, "value"), (self.slider, "value"))
+        self.image = w.Image(format="png")
+        self.slider.observe(self.update, names="value")
+        self.view: dict = {}
+        self.update()
+        self.widget = w.VBox([w.HBox([self.play, self.slider]), self.image])
 
-    out = w.interactive_output(show, {"t": slider})
-    return w.VBox([w.HBox([play, slider]), out])
+    def update(self, _change=None) -> None:
+        self.view = ntm_step_view(self.batch, self.episode, self.slider.value, self.index)
+        self.figure.update(self.view)
+        self.image.value = self.figure.png()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def ntm_step_widget(batch, episode, index: int = 0) -> EpisodeExplorer:
+    """The episode widget of chapter 9 (display it as a cell's value)."""
+    return EpisodeExplorer(batch, episode, index)
