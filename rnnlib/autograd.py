@@ -12,7 +12,7 @@ without gradients (for widgets) and records a graph when given tensors (for trai
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class Tensor:
     """An ndarray that records how it was computed, so gradients can flow back to it."""
 
     __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__, not numpy
-    __slots__ = ("data", "grad", "_parents", "_backward", "name")
+    __slots__ = ("_backward", "_constant", "_owns_grad", "_parents", "data", "grad", "name")
 
     def __init__(
         self,
@@ -44,6 +44,8 @@ class Tensor:
     ):
         self.data = np.asarray(data, dtype=np.float64)
         self.grad: np.ndarray | None = None
+        self._owns_grad = False  # True once .grad is an array no other node holds
+        self._constant = False  # True for arrays wrapped by as_tensor: no gradient needed
         self._parents = tuple(parents)
         self._backward = backward
         self.name = name
@@ -65,11 +67,19 @@ class Tensor:
         return f"Tensor{label}(shape={self.shape})"
 
     def _accumulate(self, g: np.ndarray) -> None:
+        if self._constant:
+            return
         g = unbroadcast(g, self.data.shape)
         if self.grad is None:
-            self.grad = g.copy() if g.base is not None else g
+            # a view is copied (keeping its memory order, so a transposed view copies fast);
+            # a fresh array is kept as it is and may be shared with another node's gradient
+            self._owns_grad = g.base is not None
+            self.grad = g.copy(order="K") if self._owns_grad else g
+        elif self._owns_grad:
+            self.grad += g  # in place: a weight used at every time step adds up without copies
         else:
             self.grad = self.grad + g
+            self._owns_grad = True
 
     def backward(self, grad: ArrayLike | None = None) -> None:
         """Fill ``.grad`` of every tensor this one depends on with d(self)/d(tensor).
@@ -92,6 +102,8 @@ class Tensor:
         for node in reversed(order):
             if node._backward is not None and node.grad is not None:
                 node._backward(node.grad)
+        for node in order:  # gradients handed out from now on are never changed in place
+            node._owns_grad = False
 
     # -- arithmetic ----------------------------------------------------------------------
     def __add__(self, other: ArrayLike | Tensor) -> Tensor:
@@ -158,11 +170,15 @@ class Tensor:
 
         def backward(g: np.ndarray) -> None:
             a, b = self.data, other.data
-            if a.ndim == 1:
+            if self._constant:  # an input x in x @ U.T: skip a product nobody needs
+                pass
+            elif a.ndim == 1:
                 self._accumulate(g @ b.T if b.ndim == 2 else g * b)
             else:
                 self._accumulate(g @ np.swapaxes(b, -1, -2) if b.ndim > 1 else np.outer(g, b))
-            if b.ndim == 1:
+            if other._constant:
+                pass
+            elif b.ndim == 1:
                 other._accumulate(np.swapaxes(a, -1, -2) @ g if a.ndim > 1 else g * a)
             elif a.ndim == 1:
                 other._accumulate(np.outer(a, g))
@@ -216,8 +232,15 @@ class Tensor:
 
 
 def as_tensor(x: ArrayLike | Tensor) -> Tensor:
-    """Return ``x`` if it is a tensor, else a constant tensor (no parents) holding it."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    """Return ``x`` if it is a tensor, else a constant tensor (no parents) holding it.
+
+    Nobody can reach a constant made here, so backward passes skip its gradient.
+    """
+    if isinstance(x, Tensor):
+        return x
+    out = Tensor(x)
+    out._constant = True
+    return out
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
