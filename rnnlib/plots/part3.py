@@ -70,20 +70,26 @@ def plot_training(history: dict, ax=None, window: int = 50):
     return fig
 
 
-def plot_bit_errors(errors: dict[int, np.ndarray], train_max: int, ax=None):
-    """Mean wrong bits per sequence for each length; the training lengths are shaded."""
-    fig, ax = new_figure(ax, figsize=(6.4, 3.2))
+def plot_bit_errors(errors: dict[int, np.ndarray], train_max: int, n_rows: int | None = None, ax=None):
+    """Share of sequences copied without a single wrong bit, per length (bars), with the mean
+    number of wrong bits per sequence written above each bar; training lengths shaded."""
+    fig, ax = new_figure(ax, figsize=(6.4, 3.4))
     lengths = np.array(sorted(errors))
-    means = np.array([errors[L].mean() for L in lengths])
-    ax.axvspan(0.5, train_max + 0.5, color="#dddddd", label="lengths seen in training")
-    ax.bar(lengths, means, color=["#1f77b4" if L <= train_max else "#ff7f0e" for L in lengths])
-    for L, m in zip(lengths, means):
-        ax.text(L, m, f"{m:.2f}", ha="center", va="bottom", fontsize=7)
+    exact = np.array([100.0 * (errors[L] == 0).mean() for L in lengths])
+    wrong = np.array([errors[L].mean() for L in lengths])
+    ax.axvspan(0.5, train_max + 0.5, color="#e8e8e8", label="lengths seen in training")
+    if n_rows is not None:
+        ax.axvline(n_rows + 0.5, color="#d62728", ls=":", label=f"memory full ({n_rows} rows)")
+    ax.bar(lengths, exact, color=["#1f77b4" if L <= train_max else "#ff7f0e" for L in lengths])
+    for L, e, w in zip(lengths, exact, wrong):
+        ax.text(L, e + 1.5, f"{w:.2g}", ha="center", va="bottom", fontsize=7, rotation=90)
     ax.set_xticks(lengths)
-    ax.set_xlabel("sequence length")
-    ax.set_ylabel("wrong bits per sequence (mean)")
-    ax.set_title("Copying held-out sequences: exact in the trained range, then it degrades")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_ylim(0, 125)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_xlabel("sequence length (vectors of 8 bits)")
+    ax.set_ylabel("sequences copied exactly (%)")
+    ax.set_title("Copying test sequences (numbers: mean wrong bits per sequence)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
@@ -93,10 +99,10 @@ def _heat(ax, data, title, xlabel, ylabel, cmap="viridis", vmin=0.0, vmax=1.0):
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
     return im
 
 
@@ -108,13 +114,13 @@ def plot_copy_episode(batch, episode, index: int = 0, fig=None):
     import matplotlib.pyplot as plt
 
     if fig is None:
-        fig = plt.figure(figsize=(9.0, 5.6), facecolor="white", layout="constrained")
+        fig = plt.figure(figsize=(8.0, 6.4), facecolor="white", layout="constrained")
     axes = fig.subplots(2, 2)
     L = batch.length
     probs = 1.0 / (1.0 + np.exp(-episode.logits[:, index]))
-    _heat(axes[0, 0], batch.xs[:, index].T, "input: the vectors, then the delimiter (last row)",
+    _heat(axes[0, 0], batch.xs[:, index].T, "input (delimiter = last row)",
           "time step t", "input channel", cmap="Greys")
-    _heat(axes[0, 1], probs.T, "output: bit probabilities (scored only after the delimiter)",
+    _heat(axes[0, 1], probs.T, "output probabilities (scored after t = L)",
           "time step t", "output bit", cmap="Greys")
     _heat(axes[1, 0], episode.w_write[:, index].T, "write weighting $w^w_t(i)$", "time step t",
           "memory row i")
@@ -123,7 +129,7 @@ def plot_copy_episode(batch, episode, index: int = 0, fig=None):
     for ax in axes.flat:
         ax.axvline(L, color="#d62728", lw=1, ls=":")
     fig.colorbar(im, ax=axes[1, :], shrink=0.8, label="weight")
-    fig.suptitle("Copy episode: the write head steps one row per vector, the read head retraces its path")
+    fig.suptitle("One row per vector: the read head retraces the write head's path")
     return fig
 
 
@@ -223,14 +229,15 @@ class NTMStepFigure(_LiveFigure):
 
         super().__init__((8.0, 3.6), live)
         gs = self.fig.add_gridspec(1, 4, width_ratios=[3, 1.2, 1.2, 1.6], left=0.07, right=0.98,
-                                   bottom=0.14, top=0.84, wspace=0.45)
+                                   bottom=0.14, top=0.84, wspace=0.7)
         ax_m, ax_w, ax_r, ax_io = (self.fig.add_subplot(gs[0, k]) for k in range(4))
         self.axes = (ax_m, ax_w, ax_r, ax_io)
         rows = np.arange(n_rows)
         self.memory = self._track(_heat(ax_m, np.zeros((n_rows, width)), "memory M_t (after the write)",
                                         "column", "memory row i", cmap="RdBu_r",
                                         vmin=-memory_limit, vmax=memory_limit))
-        self.fig.colorbar(self.memory, ax=ax_m, fraction=0.06, pad=0.03)
+        colorbar = self.fig.colorbar(self.memory, ax=ax_m, fraction=0.08, pad=0.04)
+        colorbar.ax.tick_params(labelsize=7)
         self.w_write = [self._track(p) for p in ax_w.barh(rows, np.zeros(n_rows), color="#ff7f0e")]
         self.w_read = [self._track(p) for p in ax_r.barh(rows, np.zeros(n_rows), color="#1f77b4")]
         for ax, name in ((ax_w, "write weighting"), (ax_r, "read weighting")):
@@ -248,7 +255,7 @@ class NTMStepFigure(_LiveFigure):
         ax_io.set_ylim(n_bits - 0.5, -0.5)
         ax_io.set_xlim(0, 1.45)
         ax_io.set_xticks([0, 0.5, 1])
-        ax_io.set_title("bits: given (grey), out (green)", fontsize=8)
+        ax_io.set_title("bits: grey in, green out", fontsize=8)
         ax_io.set_xlabel("value / probability", fontsize=8)
         ax_io.set_ylabel("bit", fontsize=8)
         ax_io.tick_params(labelsize=7)

@@ -38,12 +38,14 @@ class DepthExplorer:
     def __init__(self, depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8):
         import ipywidgets as w
 
+        style = {"description_width": "initial"}
         self.controls = {
-            "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth"),
+            "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth",
+                                 style=style),
             "gate_bias": w.FloatSlider(value=gate_bias, min=-8.0, max=4.0, step=0.5,
-                                       description="carry bias b_T"),
+                                       description="carry bias b_T", style=style),
             "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
-                                        description="weight scale"),
+                                        description="weight scale", style=style),
         }
         self.figure = GradientNormFigure(max_depth=200)
         self.image = w.Image(format="png")
@@ -51,7 +53,7 @@ class DepthExplorer:
         for control in self.controls.values():
             control.observe(self.update, names="value")
         self.update()
-        self.widget = w.VBox([w.HBox(list(self.controls.values())), self.image])
+        self.widget = w.VBox([*self.controls.values(), self.image])
 
     def update(self, _change=None) -> None:
         depth, bias, scale = (c.value for c in self.controls.values())
