@@ -126,15 +126,24 @@ def test_shadow_state_demo():
 # -- widgets: each control at its extremes and typical values, no kernel -------------------
 
 
+@pytest.fixture(scope="module")
+def playground():
+    pytest.importorskip("ipywidgets")
+    return widgets.gate_playground()
+
+
 @pytest.mark.parametrize("cell", widgets.PLAYGROUND_CELLS)
 @pytest.mark.parametrize("mode,value,input_scale,weight_scale,T", [
     ("pinned", 0.0, 0.0, 0.25, 100), ("pinned", 1.0, 5.0, 4.0, 400),
     ("pinned", 0.5, 1.0, 1.0, 150), ("random", 0.5, 5.0, 4.0, 100),
 ])
-def test_playground_plots_what_rnnlib_computes(cell, mode, value, input_scale, weight_scale, T):
-    _trace, fig = widgets.playground_update(cell=cell, mode=mode, i=value, f=value, o=value,
-                                           r=value, z=value, input_scale=input_scale,
-                                           weight_scale=weight_scale, T=T)
+def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, input_scale,
+                                               weight_scale, T):
+    settings = {"cell": cell, "mode": mode, "i": value, "f": value, "o": value, "r": value,
+                "z": value, "input_scale": input_scale, "weight_scale": weight_scale, "T": T}
+    for name, v in settings.items():
+        playground.controls[name].value = v
+    assert playground.values() == settings
     # recompute independently with rnnlib
     rng = np.random.default_rng(0)
     c = rnnlib.make_cell(cell, 4, 16, rng, init_scale=weight_scale)
@@ -145,19 +154,21 @@ def test_playground_plots_what_rnnlib_computes(cell, mode, value, input_scale, w
     fixed = {g: value for g in c.gate_names} if mode == "pinned" else {}
     traj = rnnlib.run(c, xs, probe=rnnlib.GateProbe(fixed=fixed))
     states = traj.state_array(0)
-    axes = fig.axes
-    np.testing.assert_allclose(axes[0].lines[0].get_ydata(), states[:, 0, 0])
-    np.testing.assert_allclose(axes[1].lines[0].get_ydata(),
+    view = playground.view
+    np.testing.assert_allclose(view.unit_lines[0].get_ydata(), states[:, 0, 0])
+    np.testing.assert_allclose(view.norm_line.get_ydata(),
                                np.linalg.norm(states, axis=-1).mean(axis=1))
-    np.testing.assert_allclose(axes[3].lines[0].get_ydata(), traj.outputs[:, 0, 0])
-    if mode == "pinned":
-        assert len(axes[2].lines) == 0  # every gate pinned: nothing to saturate
-    else:
-        assert np.all((axes[2].lines[0].get_ydata() >= 0) & (axes[2].lines[0].get_ydata() <= 1))
+    np.testing.assert_allclose(view.output_lines[0].get_ydata(), traj.outputs[:, 0, 0])
+    assert view.saturated_line.get_visible() == (mode == "random")
+    assert view.pinned_note.get_visible() == (mode == "pinned")
+    if mode == "random":
+        sat = view.saturated_line.get_ydata()
+        assert np.all((sat >= 0) & (sat <= 1))
+    assert playground.image.value[:8] == b"\x89PNG\r\n\x1a\n" and not playground.status.value
 
 
 def test_playground_default_shows_prototype_growing():
-    trace, _ = widgets.playground_update()
+    trace = widgets.playground_compute()
     assert trace["norms"][-1] > 100
 
 
@@ -171,18 +182,16 @@ def test_playground_settings_pick_the_cells_gates():
 
 @pytest.mark.parametrize("bias,T", [(-4.0, 10), (0.0, 100), (6.0, 300), (2.5, 50)])
 def test_forget_bias_widget_plots_bptt(bias, T):
-    data, fig = widgets.forget_bias_update(forget_bias=bias, T=T)
-    line = fig.axes[0].lines[0]
-    want = ex.state_grad_norms("lstm", T=T, n=16, keep_bias=bias, seed=0) if T <= 100 else data["lstm"]
+    pytest.importorskip("ipywidgets")
+    widget = widgets.forget_bias_widget()
+    widget.controls["forget_bias"].value = bias
+    widget.controls["T"].value = T
+    line = widget.view.lstm_line
+    want = ex.state_grad_norms("lstm", T=T, n=16, keep_bias=bias, seed=0) if T <= 100 \
+        else widget.data["lstm"]
     np.testing.assert_allclose(line.get_ydata(), np.maximum(want, 1e-30), rtol=1e-9)
     assert len(line.get_xdata()) == T + 1
-
-
-def test_widgets_build():
-    pytest.importorskip("ipywidgets")
-    box = widgets.gate_playground()
-    assert box.children
-    assert widgets.forget_bias_widget().children
+    assert widget.view.legend.get_texts()[0].get_text().endswith(f"{bias:+.1f}")
 
 
 # -- plots and diagrams ----------------------------------------------------------------------

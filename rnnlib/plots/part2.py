@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..widgets import View, stable_limits
 from . import new_figure
 
 CELL_COLORS = {
@@ -71,31 +72,46 @@ def plot_read_write(data: dict, ax=None):
 # -- items 12 and 13 ------------------------------------------------------------------------
 
 
-def plot_gate_trace(trace: dict, units: int = 4, fig=None):
-    """Four panels over time: a few state units, the state norm, saturated gates, the output."""
-    import matplotlib.pyplot as plt
+class GateTraceView(View):
+    """The gate playground's four panels: state units, state norm, saturated gates, output."""
 
-    if fig is None:
-        fig = plt.figure(figsize=(10, 5.2), facecolor="white", layout="constrained")
-    axes = fig.subplots(2, 2, sharex=True)
-    states, T = trace["states"][:, 0], len(trace["saturated"])
-    t = np.arange(T + 1)
-    name = _label(trace["cell"])
-    axes[0, 0].plot(t, states[:, :units], lw=1)
-    axes[0, 0].set(ylabel="state units", title=f"{name}: {units} units of the state")
-    axes[0, 1].plot(t, trace["norms"], color=CELL_COLORS.get(trace["cell"], "black"))
-    axes[0, 1].set(ylabel="||s_t||", title="state norm (mean over the batch)")
-    axes[0, 1].set_ylim(bottom=0)
-    if np.all(np.isnan(trace["saturated"])):
-        axes[1, 0].text(0.5, 0.5, "every gate is pinned:\nnothing to saturate",
-                        ha="center", va="center", transform=axes[1, 0].transAxes)
-    else:
-        axes[1, 0].plot(np.arange(1, T + 1), trace["saturated"], color="black")
-    axes[1, 0].set(xlabel="time step t", ylabel="fraction", ylim=(-0.03, 1.03),
-                   title="computed gates < 0.01 or > 0.99")
-    axes[1, 1].plot(np.arange(1, T + 1), trace["outputs"][:, 0, :units], lw=1)
-    axes[1, 1].set(xlabel="time step t", ylabel="output units", title="output (first units)")
-    return fig
+    def __init__(self, units: int = 4):
+        super().__init__(figsize=(10, 5.2), nrows=2, ncols=2, sharex=True)
+        self.units = units
+        (a, b), (c, d) = self.axes
+        self.unit_lines = [self.dynamic(a.plot([], [], lw=1)[0]) for _ in range(units)]
+        self.norm_line = self.dynamic(b.plot([], [])[0])
+        self.saturated_line = self.dynamic(c.plot([], [], color="black")[0])
+        self.pinned_note = self.dynamic(
+            c.text(0.5, 0.5, "every gate is pinned:\nnothing to saturate", ha="center",
+                   va="center", transform=c.transAxes))
+        self.output_lines = [self.dynamic(d.plot([], [], lw=1)[0]) for _ in range(units)]
+        a.set(ylabel="state units")
+        b.set(ylabel="||s_t||", title="state norm (mean over the batch)", ylim=(0, 1))
+        c.set(xlabel="time step t", ylabel="fraction", ylim=(-0.03, 1.03),
+              title="computed gates < 0.01 or > 0.99")
+        d.set(xlabel="time step t", ylabel="output units", title="output (first units)")
+
+    def update(self, trace: dict) -> None:
+        (a, b), (_, d) = self.axes
+        states, T = trace["states"][:, 0, :self.units], len(trace["saturated"])
+        outputs = trace["outputs"][:, 0, :self.units]
+        t, steps = np.arange(T + 1), np.arange(1, T + 1)
+        for k, line in enumerate(self.unit_lines):
+            line.set_data(t, states[:, k])
+        a.set_title(f"{_label(trace['cell'])}: {self.units} units of the state")
+        self.norm_line.set_data(t, trace["norms"])
+        self.norm_line.set_color(CELL_COLORS.get(trace["cell"], "black"))
+        pinned = bool(np.all(np.isnan(trace["saturated"])))
+        self.saturated_line.set_data(steps, trace["saturated"])
+        self.saturated_line.set_visible(not pinned)
+        self.pinned_note.set_visible(pinned)
+        for k, line in enumerate(self.output_lines):
+            line.set_data(steps, outputs[:, k])
+        stable_limits(a, 0, T, axis="x", pad=0.0)  # shared by all four panels
+        stable_limits(a, states.min(), states.max())
+        stable_limits(b, 0.0, trace["norms"].max())
+        stable_limits(d, outputs.min(), outputs.max())
 
 
 def plot_boundedness(table: dict, fig=None):
@@ -149,19 +165,29 @@ def plot_grad_flow(norms: dict, ax=None, title=None):
     return fig
 
 
-def plot_forget_bias(data: dict, forget_bias: float, ax=None):
-    """The forget-bias widget's figure: LSTM ``||dL/dc_t||`` and the vanilla RNN's, against t."""
-    fig, ax = new_figure(ax, figsize=(7, 3.6))
-    t = data["t"]
-    ax.semilogy(t, np.maximum(data["lstm"], 1e-30), color=CELL_COLORS["lstm"],
-                label=f"basic LSTM, forget bias {forget_bias:+.1f}")
-    ax.semilogy(t, np.maximum(data["vanilla"], 1e-30), color=CELL_COLORS["vanilla"],
-                label="vanilla RNN (same init)", ls="--")
-    ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
-           title="Gradient reaching step t from a loss at the last step")
-    ax.set_ylim(1e-12, 1e2)
-    ax.legend(fontsize=8, loc="lower right")
-    return fig
+class ForgetBiasView(View):
+    """The forget-bias widget: LSTM ``||dL/dc_t||`` and the vanilla RNN's, against t."""
+
+    def __init__(self):
+        super().__init__(figsize=(7, 3.6))
+        ax = self.axes[0, 0]
+        self.lstm_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["lstm"])[0])
+        self.vanilla_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["vanilla"],
+                                                     ls="--")[0])
+        self.legend = self.dynamic(ax.legend(
+            [self.lstm_line, self.vanilla_line], ["basic LSTM, forget bias +0.0",
+                                                  "vanilla RNN (same init)"],
+            fontsize=8, loc="lower right"))
+        ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
+               title="Gradient reaching step t from a loss at the last step", ylim=(1e-12, 1e2))
+
+    def update(self, data: dict) -> None:
+        ax = self.axes[0, 0]
+        t = data["t"]
+        self.lstm_line.set_data(t, np.maximum(data["lstm"], 1e-30))
+        self.vanilla_line.set_data(t, np.maximum(data["vanilla"], 1e-30))
+        stable_limits(ax, t[0], t[-1], axis="x", pad=0.0)
+        self.legend.get_texts()[0].set_text(f"basic LSTM, forget bias {data['forget_bias']:+.1f}")
 
 
 def plot_shadow_state(data: dict, fig=None):

@@ -1,13 +1,15 @@
 """Widgets of Part II: the gate playground and the forget-gate bias against gradient flow.
 
 Thin wiring only: :mod:`rnnlib.experiments.part2` computes, :mod:`rnnlib.plots.part2` draws.
-Each ``*_update`` function is what a control change calls; tests call it without a kernel.
+Each ``*_compute`` function is what a control change computes; tests drive the widgets
+without a kernel by setting their controls' values.
 """
 
 from __future__ import annotations
 
 from ..experiments.part2 import gate_names, gate_trace, lstm_cell_grads_fast
-from ..plots.part2 import plot_forget_bias, plot_gate_trace
+from ..plots.part2 import ForgetBiasView, GateTraceView
+from . import LiveWidget
 
 PLAYGROUND_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
 ALL_GATES = ("i", "f", "o", "r", "z")
@@ -24,21 +26,19 @@ def playground_settings(cell: str, mode: str, i: float, f: float, o: float, r: f
                 "input_scale": input_scale, "fixed": fixed, "seed": 0, "batch": 4}
 
 
-def playground_update(cell="prototype", mode="pinned", i=1.0, f=1.0, o=1.0, r=0.5, z=0.5,
-                      input_scale=1.0, weight_scale=1.0, T=150):
-    """Compute and draw one state of the gate playground; returns ``(trace, figure)``."""
-    trace = gate_trace(**playground_settings(cell, mode, i, f, o, r, z, input_scale,
-                                             weight_scale, T))
-    return trace, plot_gate_trace(trace)
+def playground_compute(cell="prototype", mode="pinned", i=1.0, f=1.0, o=1.0, r=0.5, z=0.5,
+                       input_scale=1.0, weight_scale=1.0, T=150) -> dict:
+    """What the gate playground plots for one setting of its controls."""
+    return gate_trace(**playground_settings(cell, mode, i, f, o, r, z, input_scale,
+                                            weight_scale, T))
 
 
-def gate_playground():
+def gate_playground() -> LiveWidget:
     """The gate playground: pick a cell, pin its gates or let random weights drive them."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     slider = {"min": 0.0, "max": 1.0, "step": 0.05, "continuous_update": False,
-                  "style": {"description_width": "initial"}, "readout_format": ".2f"}
+              "style": {"description_width": "initial"}, "readout_format": ".2f"}
     controls = {
         "cell": w.Dropdown(options=PLAYGROUND_CELLS, value="prototype", description="cell"),
         "mode": w.ToggleButtons(options=[("gates pinned by sliders", "pinned"),
@@ -56,29 +56,22 @@ def gate_playground():
         "T": w.IntSlider(value=150, min=100, max=400, step=50, description="steps",
                          continuous_update=False),
     }
-
-    def show(**kw):
-        _, _fig = playground_update(**kw)
-        plt.show()
-
-    out = w.interactive_output(show, controls)
     c = controls
-    ui = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
-                 w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
-                 w.HBox([c["input_scale"], c["weight_scale"]])])
-    return w.VBox([ui, out])
+    layout = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
+                     w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
+                     w.HBox([c["input_scale"], c["weight_scale"]])])
+    return LiveWidget(controls, playground_compute, GateTraceView(), layout)
 
 
-def forget_bias_update(forget_bias=0.0, T=100):
-    """Compute and draw the forget-bias figure; returns ``(data, figure)``."""
+def forget_bias_compute(forget_bias=0.0, T=100) -> dict:
+    """What the forget-bias widget plots: gradient norms over t for one bias and length."""
     data = lstm_cell_grads_fast(T=int(T), n=16, forget_bias=float(forget_bias), seed=0)
-    return data, plot_forget_bias(data, float(forget_bias))
+    return {**data, "forget_bias": float(forget_bias)}
 
 
-def forget_bias_widget():
+def forget_bias_widget() -> LiveWidget:
     """Forget-gate bias and sequence length against ``||dL/dc_t||``."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
 
     controls = {
         "forget_bias": w.FloatSlider(value=0.0, min=-4.0, max=6.0, step=0.5,
@@ -86,10 +79,4 @@ def forget_bias_widget():
         "T": w.IntSlider(value=100, min=10, max=300, step=10, description="length T",
                          continuous_update=False),
     }
-
-    def show(**kw):
-        forget_bias_update(**kw)
-        plt.show()
-
-    out = w.interactive_output(show, controls)
-    return w.VBox([w.HBox(list(controls.values())), out])
+    return LiveWidget(controls, forget_bias_compute, ForgetBiasView())
