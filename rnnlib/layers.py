@@ -40,6 +40,13 @@ def highway_layer(p: dict, x):
 LAYERS = {"plain": plain_layer, "residual": residual_layer, "highway": highway_layer}
 
 
+def draw_normals(kind: str, width: int, depth: int, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+    """Standard normal draws for the weights of ``depth`` layers, layer by layer (``W``, then
+    ``W_T`` for highway layers): the first ``d`` layers of a deeper draw are a draw of ``d``."""
+    names = ("W", "W_T") if kind == "highway" else ("W",)
+    return [{k: rng.standard_normal((width, width)) for k in names} for _ in range(depth)]
+
+
 class Stack:
     """``depth`` layers of one ``kind``, each with its own weights (untied, unlike an RNN).
 
@@ -53,15 +60,28 @@ class Stack:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         if depth < 1 or width < 1:
             raise ValueError(f"depth and width must be positive, got depth={depth}, width={width}")
-        self.kind, self.width, self.depth = kind, width, depth
+        self._build(kind, draw_normals(kind, width, depth, rng), gate_bias, init_scale)
+
+    @classmethod
+    def from_normals(cls, kind: str, normals: list[dict[str, np.ndarray]], gate_bias: float = -2.0,
+                     init_scale: float = 1.0) -> Stack:
+        """The stack whose weights are ``init_scale / sqrt(n)`` times the given standard normal
+        draws (one dict per layer, from :func:`draw_normals`): the same numbers as drawing anew."""
+        stack = cls.__new__(cls)
+        stack._build(kind, normals, gate_bias, init_scale)
+        return stack
+
+    def _build(self, kind, normals, gate_bias, init_scale) -> None:
+        self.kind, self.depth = kind, len(normals)
+        self.width = normals[0]["W"].shape[0]
         self.gate_bias, self.init_scale = gate_bias, init_scale
-        std = init_scale / np.sqrt(width)
+        std = init_scale / np.sqrt(self.width)
         self.layers: list[dict[str, np.ndarray]] = []
-        for _ in range(depth):
-            p = {"W": rng.normal(0.0, std, (width, width)), "b": np.zeros(width)}
+        for z in normals:
+            p = {"W": std * z["W"], "b": np.zeros(self.width)}
             if kind == "highway":
-                p["W_T"] = rng.normal(0.0, std, (width, width))
-                p["b_T"] = np.full(width, float(gate_bias))
+                p["W_T"] = std * z["W_T"]
+                p["b_T"] = np.full(self.width, float(gate_bias))
             self.layers.append(p)
 
     def __repr__(self) -> str:

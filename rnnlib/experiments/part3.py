@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..layers import Stack
+from ..layers import Stack, draw_normals
 from ..ntm import NTM, CopyBatch, Episode, bit_errors, copy_batch
 
 # ---------------------------------------------------------------------------------------
@@ -18,22 +18,19 @@ from ..ntm import NTM, CopyBatch, Episode, bit_errors, copy_batch
 MAX_DEPTH = 200
 
 
-@lru_cache(maxsize=64)
-def _full_stack(kind: str, width: int, init_scale: float, gate_bias: float, seed: int) -> Stack:
-    return Stack(kind, width, MAX_DEPTH, np.random.default_rng(seed), gate_bias=gate_bias,
-                 init_scale=init_scale)
+@lru_cache(maxsize=16)
+def _normals(kind: str, width: int, seed: int) -> list[dict[str, np.ndarray]]:
+    return draw_normals(kind, width, MAX_DEPTH, np.random.default_rng(seed))
 
 
 def deep_stack(kind: str, depth: int, gate_bias: float = -2.0, init_scale: float = 0.8,
                width: int = 32, seed: int = 0) -> Stack:
-    """A stack of ``depth`` layers. The weights of a stack are the first ``depth`` layers of one
-    fixed 200-layer draw, so changing the depth adds or removes layers and changes nothing else."""
+    """``Stack(kind, width, depth, default_rng(seed), gate_bias, init_scale)``, built from draws
+    cached per kind: the first ``depth`` layers of one fixed 200-layer draw, so changing the depth
+    adds or removes layers and changes nothing else, and changing the bias or scale draws nothing."""
     if not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must lie in [1, {MAX_DEPTH}], got {depth}")
-    full = _full_stack(kind, width, float(init_scale), float(gate_bias), seed)
-    stack = Stack.__new__(Stack)
-    stack.__dict__.update(full.__dict__, depth=depth, layers=full.layers[:depth])
-    return stack
+    return Stack.from_normals(kind, _normals(kind, width, seed)[:depth], gate_bias, init_scale)
 
 
 def probe_batch(width: int = 32, batch: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
