@@ -27,7 +27,7 @@ SETTINGS = {
         "init": ["uniform", "glorot", "normal", "orthogonal"],
     },
     MorphingWidget: {
-        "eps": [1e-6, 1e-4, 1e-2, 1.0, 1e-2],
+        "eps": [1e-6, 1e-4, 1e-2, 1.0, 0.1],
         "t0": [1, 10, 25, 50, 10],
         "norm": [0.25, 0.5, 1.0, 2.0, 4.0, 1.0],
     },

@@ -93,13 +93,15 @@ def morphing(
     n_in: int = 4,
     activation: str = "tanh",
     seed: int = 0,
+    init: str = "orthogonal",
 ) -> Morphing:
     """Perturb the input at step ``t0`` (1-based) by ``eps`` along a fixed unit direction and
-    follow how far every later state moves. Same cell, same inputs otherwise."""
+    follow how far every later state moves. Same cell, same inputs otherwise. ``W`` is drawn
+    by ``init`` and rescaled to ``||W||_2 = norm``."""
     if not 1 <= t0 <= T:
         raise ValueError(f"t0 must lie in 1..T = 1..{T}, got {t0}")
     rng = np.random.default_rng(seed)
-    cell = vanilla_with_norm(n_in, n, norm, rng, activation)
+    cell = vanilla_with_norm(n_in, n, norm, rng, activation, init)
     xs = rng.standard_normal((T, 1, n_in))
     direction = rng.standard_normal(n_in)
     direction /= np.linalg.norm(direction)

@@ -66,11 +66,12 @@ def plot_loop_and_unrolled(T: int = 4, ax=None):
     """The same RNN twice: one cell whose state loops back (left), and the cell copied once per
     time step with the state passed along (right)."""
     if ax is None:
-        fig, ax = _white_figure(figsize=(10.0, 3.4))
+        fig, ax = _white_figure(figsize=(10.0, 3.6))
     else:
         fig = ax.figure
-    ax.set_xlim(-0.6, 3.2 + 1.9 * T)
-    ax.set_ylim(-0.2, 3.3)
+    x0, dx = 5.4, 1.9  # centre of the first unrolled cell, spacing
+    ax.set_xlim(-0.2, x0 + dx * (T - 1) + 0.8)
+    ax.set_ylim(-0.2, 3.4)
     ax.set_aspect("equal")
     ax.axis("off")
     cell_color, io_color = "#dbe9f6", "#fdebd3"
@@ -80,26 +81,26 @@ def plot_loop_and_unrolled(T: int = 4, ax=None):
     _box(ax, 0.9, 2.8, 0.7, 0.4, r"$y_t$", io_color)
     _arrow(ax, (0.9, 0.4), (0.9, 1.1))
     _arrow(ax, (0.9, 1.9), (0.9, 2.6))
-    _arrow(ax, (1.45, 1.6), (1.45, 1.4), connection="arc3,rad=-3.2", color=BLUE)
-    ax.text(2.1, 1.5, r"$s_t$ overwrites $s_{t-1}$", fontsize=9, color=BLUE, va="center")
-    ax.text(0.9, 3.25, "single-cell loop", ha="center", fontsize=11, weight="bold")
-    # divider
-    ax.plot([3.15, 3.15], [0.0, 3.2], color=GREY, linewidth=0.8, linestyle=":")
+    ax.plot([1.45, 1.95, 1.95], [1.7, 1.7, 1.3], color=BLUE, linewidth=1.4)  # out, down ...
+    _arrow(ax, (1.95, 1.3), (1.45, 1.3), color=BLUE)                        # ... and back in
+    ax.text(2.05, 1.5, "new state $s_t$\nreplaces $s_{t-1}$", fontsize=9, color=BLUE,
+            va="center")
+    ax.text(0.9, 3.3, "single-cell loop", ha="center", fontsize=11, weight="bold")
+    ax.plot([3.55, 3.55], [0.0, 3.3], color=GREY, linewidth=0.8, linestyle=":")
     # right: unrolled
-    x0 = 4.6
-    ax.text(x0 + 1.9 * (T - 1) / 2, 3.25, f"unrolled over {T} steps (same weights in every copy)",
+    ax.text(x0 + dx * (T - 1) / 2, 3.3, f"unrolled over {T} steps (the same weights in every copy)",
             ha="center", fontsize=11, weight="bold")
-    _box(ax, x0 - 1.25, 1.5, 0.55, 0.45, r"$s_0$", "#eeeeee", fontsize=10)
+    _box(ax, x0 - 1.3, 1.5, 0.55, 0.45, r"$s_0$", "#eeeeee", fontsize=10)
     for t in range(1, T + 1):
-        x = x0 + 1.9 * (t - 1)
+        x = x0 + dx * (t - 1)
         _box(ax, x, 1.5, 1.1, 0.8, "cell", cell_color)
         _box(ax, x, 0.2, 0.7, 0.4, f"$x_{t}$", io_color)
         _box(ax, x, 2.8, 0.7, 0.4, f"$y_{t}$", io_color)
         _arrow(ax, (x, 0.4), (x, 1.1))
         _arrow(ax, (x, 1.9), (x, 2.6))
-        _arrow(ax, (x - 1.9 + 0.55 if t > 1 else x0 - 0.97, 1.5), (x - 0.55, 1.5), color=BLUE)
-        ax.text(x - 0.95 + (0.12 if t == 1 else 0), 1.62, f"$s_{t - 1}$", fontsize=9,
-                color=BLUE, ha="center")
+        start = x0 - 1.3 + 0.3 if t == 1 else x - dx + 0.55
+        _arrow(ax, (start, 1.5), (x - 0.55, 1.5), color=BLUE)
+        ax.text((start + x - 0.55) / 2, 1.6, f"$s_{t - 1}$", fontsize=9, color=BLUE, ha="center")
     return fig
 
 
@@ -176,7 +177,7 @@ def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps:
     """Left: measured ``||ds_{t+k}/ds_t||`` (solid) and the bound ``||gamma W||^k`` (dashed)
     against k, one colour per weight norm. Right: per-step rates ``||ds_{t+k}/ds_t||^(1/k)``
     against the bound's rate ``gamma ||W||``, for each (activation, regime) of ``sweeps``."""
-    fig, (left, right) = _white_figure(1, 2, figsize=(11.0, 4.0))
+    fig, (left, right) = _white_figure(2, 1, figsize=(7.5, 8.0))
     for color, (norm, (measured, bound)) in zip(COLORS, curves.items()):
         k = np.arange(len(measured))
         left.semilogy(k, np.maximum(measured, 1e-300), color=color, label=f"$\\|W\\|_2$ = {norm:g}")
@@ -276,7 +277,7 @@ def plot_contributions(norms: np.ndarray, ax=None):
 def plot_truncation(runs, delay: int):
     """Left: recall accuracy against the truncation length k; right: milliseconds per update
     and updates made. ``runs`` is a list of ``TruncationRun``."""
-    fig, (left, right) = _white_figure(1, 2, figsize=(10.5, 3.8))
+    fig, (left, right) = _white_figure(2, 1, figsize=(7.5, 7.0))
     ks = [r.k for r in runs]
     labels = [str(k) for k in ks]
     pos = np.arange(len(runs))
@@ -304,22 +305,41 @@ def plot_truncation(runs, delay: int):
     return fig
 
 
-def plot_clipping(histories: dict, chance: float):
-    """Training loss (left) and gradient norm before clipping (right) per step, log scales."""
-    fig, (left, right) = _white_figure(1, 2, figsize=(11.0, 3.8))
+def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each step (fewer at the start)."""
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def plot_clipping(histories: dict, chance: float, loss_top: float = 30.0, window: int = 20):
+    """Training loss (top: mean of the last ``window`` steps, log scale, cut at ``loss_top``
+    so the clipped runs can be compared) and gradient norm before clipping (bottom) per step."""
+    fig, (left, right) = _white_figure(2, 1, figsize=(7.5, 7.0))
+    low = np.inf
     for color, (label, h) in zip((RED, BLUE, GREEN), histories.items()):
         steps = np.arange(h.steps)
         finite = np.isfinite(h.loss)
-        tail = " (stopped: NaN/inf)" if h.diverged else ""
-        left.semilogy(steps[finite], h.loss[finite], color=color, linewidth=1, label=label + tail)
+        tail = f" (inf/NaN at step {h.steps - 1})" if h.diverged else ""
+        smooth = _running_mean(h.loss[finite], window)
+        left.semilogy(steps[finite], smooth, color=color, linewidth=1.5, label=label + tail)
+        low = min(low, smooth.min())
+        above = np.nonzero(h.loss[finite] > loss_top)[0]
+        if len(above):
+            left.annotate(f"{label}: off the chart from step {above[0]}\n"
+                          f"(loss reaches {h.loss[finite].max():.0e})",
+                          xy=(above[0], loss_top), xytext=(above[0] + 0.08 * len(steps), loss_top / 8),
+                          fontsize=8, color=color, arrowprops={"arrowstyle": "->", "color": color})
         finite = np.isfinite(h.grad_norm)
         right.semilogy(steps[finite], h.grad_norm[finite], color=color, linewidth=1, label=label)
     left.axhline(chance, color=GREY, linestyle="--", linewidth=1, label="always answer 1")
+    left.set_ylim(max(low / 2, 1e-4), loss_top)
     left.set_xlabel("training step")
-    left.set_ylabel("training loss (MSE)")
+    left.set_ylabel(f"training loss (MSE, mean of {window} steps)")
     left.set_title("Without clipping the loss runs away; with clipping it trains", fontsize=10)
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(fontsize=8, loc="lower left")
     right.set_xlabel("training step")
     right.set_ylabel("gradient norm before clipping")
     right.set_title("The unclipped run's gradients grow without limit", fontsize=10)
+    right.legend(fontsize=8, loc="upper left")
     return fig

@@ -122,7 +122,7 @@ class MorphingWidget(_Widget):
     Controls: ``eps`` (size of the nudge), ``t0`` (when), ``norm`` (``||W||_2``).
     """
 
-    def __init__(self, eps: float = 1e-2, t0: int = 10, norm: float = 1.0, T: int = 60,
+    def __init__(self, eps: float = 0.1, t0: int = 10, norm: float = 1.0, T: int = 60,
                  seed: int = 0):
         import ipywidgets as w
 
