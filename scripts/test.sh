@@ -35,6 +35,7 @@ fi
 echo "== pytest: unit tests, notebooks (nbval), browser tests"
 pytest tests chapters \
   --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+  --nbval-cell-timeout=300 \
   -p no:cacheprovider -ra "$@"
 rc=$?
 
