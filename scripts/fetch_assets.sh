@@ -42,11 +42,11 @@ cp node_modules/requirejs/require.js "$DEST/require/"
 cp node_modules/requirejs/README.md "$DEST/require/" 2>/dev/null || true
 
 # The ipywidgets HTML manager (AMD build, loaded with require.js) and the icon fonts its
-# stylesheet refers to.
+# stylesheet refers to, in the formats browsers pick (woff2, then woff); the legacy
+# eot/svg/ttf copies (2.4 MB) are never requested by a current browser.
 hm=node_modules/@jupyter-widgets/html-manager
 cp "$hm/dist/embed-amd.js" "$DEST/html-manager/"
-cp "$hm"/dist/*.woff2 "$hm"/dist/*.woff "$hm"/dist/*.ttf "$hm"/dist/*.eot "$hm"/dist/*.svg \
-   "$DEST/html-manager/"
+cp "$hm"/dist/*.woff2 "$hm"/dist/*.woff "$DEST/html-manager/"
 cp "$hm/LICENSE" "$DEST/html-manager/" 2>/dev/null || true
 
 echo "$digest" > "$stamp"
