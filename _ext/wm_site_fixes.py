@@ -64,7 +64,10 @@ def _fix_page_scripts(app, pagename, templatename, context, doctree) -> None:
     if manager:
         folder = context["pathto"]("_static/html-manager", 1)
         body = WIDGET_SETUP.replace("FOLDER", repr(folder))
-        from sphinx.builders.html._assets import _JavaScript
+        try:  # Sphinx >= 7.2
+            from sphinx.builders.html._assets import _JavaScript
+        except ImportError:  # older Sphinx 7
+            from sphinx.builders.html import JavaScript as _JavaScript
 
         kept.insert(manager[0], _JavaScript("", body=body, priority=500))
     scripts[:] = kept
