@@ -12,8 +12,9 @@ import pytest
 import rnnlib
 from rnnlib.exercises import part1 as X
 from rnnlib.experiments import part1 as E
+from rnnlib.plots import part1 as P
 from rnnlib.vanilla_bptt import vanilla_bptt
-from rnnlib.widgets.part1 import GradientDecayWidget, MorphingWidget
+from rnnlib.widgets.part1 import MORPHING_T, SEED, gradient_decay_widget, morphing_widget
 
 
 # -- experiments ------------------------------------------------------------------------------
@@ -151,8 +152,7 @@ def test_exercise_checks_accept_right_and_reject_wrong(capsys):
 
 # -- widgets (no kernel: set control values, read what was computed and plotted) ----------------
 def _lines(widget):
-    measured, bound = widget.ax.lines[:2]
-    return measured.get_ydata(), bound.get_ydata()
+    return widget.view.measured.get_ydata(), widget.view.bound.get_ydata()
 
 
 GRADIENT_SETTINGS = [
@@ -164,8 +164,8 @@ GRADIENT_SETTINGS = [
 
 
 def test_gradient_decay_widget_plots_what_rnnlib_computes():
-    w = GradientDecayWidget()
-    assert w.data is not None and w.png.startswith(b"\x89PNG")  # drawn at creation
+    w = gradient_decay_widget()
+    assert w.data is not None and bytes(w.image.value).startswith(b"\x89PNG")  # drawn at creation
     for name, value in GRADIENT_SETTINGS:
         if w.controls[name].value == value:
             continue
@@ -175,23 +175,23 @@ def test_gradient_decay_widget_plots_what_rnnlib_computes():
         assert w.data is not before  # the control's change ran the update
         measured, bound = _lines(w)
         expected = E.gradient_decay_bptt(norm=v["norm"], activation=v["activation"], T=v["T"],
-                                         init=v["init"], seed=w.seed)
-        np.testing.assert_allclose(measured, np.maximum(expected, 1e-300), rtol=1e-9)
+                                         init=v["init"], seed=SEED)
+        np.testing.assert_allclose(measured, np.clip(expected, 1e-30, 1e30), rtol=1e-9)
         assert len(measured) == v["T"] + 1
         gamma = rnnlib.cells.ACTIVATION_GAMMA[v["activation"]]
-        cell, *_ = E.decay_setup(v["norm"], v["activation"], v["T"], v["init"], 32, 4, 8, w.seed)
+        cell, *_ = E.decay_setup(v["norm"], v["activation"], v["T"], v["init"], 32, 4, 8, SEED)
         op = np.linalg.norm(cell.params["W"], 2)
         want = expected[-1] * (gamma * op) ** np.arange(v["T"], -1, -1)
-        np.testing.assert_allclose(bound, np.maximum(want, 1e-300), rtol=1e-9)
+        np.testing.assert_allclose(bound, np.clip(want, 1e-30, 1e30), rtol=1e-9)
         assert np.all(measured <= bound * (1 + 1e-9))
+        assert w.view.axes[0, 0].get_xlim() == (0.0, float(v["T"]))
 
 
 def test_gradient_decay_widget_extremes_all_at_once():
-    w = GradientDecayWidget(norm=8.0, activation="sigmoid", T=200, init="normal")
+    w = gradient_decay_widget(norm=8.0, activation="sigmoid", T=200, init="normal")
     measured, bound = _lines(w)
     assert np.all(np.isfinite(measured)) and np.all(np.isfinite(bound))
-    lo, hi = w.ax.get_ylim()
-    assert lo > 0 and hi > lo
+    assert w.view.axes[0, 0].get_ylim() == w.view.YLIM
 
 
 MORPH_SETTINGS = [("eps", 1e-6), ("eps", 1.0), ("eps", 0.1), ("t0", 1), ("t0", 50), ("t0", 10),
@@ -199,17 +199,16 @@ MORPH_SETTINGS = [("eps", 1e-6), ("eps", 1.0), ("eps", 0.1), ("t0", 1), ("t0", 5
 
 
 def test_morphing_widget_plots_two_rnnlib_runs():
-    w = MorphingWidget()
+    w = morphing_widget()
     for name, value in MORPH_SETTINGS:
         if w.controls[name].value == value:
             continue
         w.controls[name].value = value
         v = w.values()
-        top, bottom = w.fig.axes[:2]
         # recompute the two runs with rnnlib directly
-        rng = np.random.default_rng(w.seed)
+        rng = np.random.default_rng(SEED)
         cell = E.vanilla_with_norm(4, 32, v["norm"], rng, "tanh", "orthogonal")
-        xs = rng.standard_normal((w.T, 1, 4))
+        xs = rng.standard_normal((MORPHING_T, 1, 4))
         d = rng.standard_normal(4)
         d /= np.linalg.norm(d)
         xs_p = xs.copy()
@@ -217,10 +216,17 @@ def test_morphing_widget_plots_two_rnnlib_runs():
         a = rnnlib.run(cell, xs).state_array()[:, 0]
         b = rnnlib.run(cell, xs_p).state_array()[:, 0]
         for k in range(3):
-            np.testing.assert_allclose(top.lines[2 * k].get_ydata(), a[:, k], rtol=1e-12)
-            np.testing.assert_allclose(top.lines[2 * k + 1].get_ydata(), b[:, k], rtol=1e-12)
+            np.testing.assert_allclose(w.view.original[k].get_ydata(), a[:, k], rtol=1e-12)
+            np.testing.assert_allclose(w.view.nudged[k].get_ydata(), b[:, k], rtol=1e-12)
         dist = np.linalg.norm(b - a, axis=1)[v["t0"]:]
-        np.testing.assert_allclose(bottom.lines[0].get_ydata(), np.maximum(dist, 1e-30),
+        np.testing.assert_allclose(w.view.distance.get_ydata(), np.maximum(dist, 1e-30),
                                    rtol=1e-9)
-        assert bottom.lines[1].get_ydata()[0] == v["eps"]
-        assert top.lines[6].get_xdata()[0] == v["t0"]
+        assert w.view.eps_line.get_ydata()[0] == v["eps"]
+        assert w.view.t0_top.get_xdata()[0] == v["t0"]
+
+
+def test_static_versions_of_the_widget_figures():
+    fig = P.plot_gradient_decay(E.gradient_decay(norm=2.0, T=40))
+    assert len(fig.axes) == 1
+    fig = P.plot_morphing(E.morphing(norm=2.0, T=40, t0=3))
+    assert len(fig.axes) == 2

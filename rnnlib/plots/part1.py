@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..widgets import View
 from . import new_figure
 
 BLUE, ORANGE, GREEN, RED, PURPLE, GREY, BLACK = (
@@ -122,51 +123,65 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None):
     return fig
 
 
-def plot_morphing(m, units: int = 3, fig=None):
-    """Two panels: a few state units with and without the perturbation (top), and the
-    distance between the two trajectories (bottom, log scale). ``m`` is a ``Morphing``.
+class MorphingView(View):
+    """The morphing widget's figure: three state units of the original run (solid) and of the
+    nudged run (dashed) on top; the distance between the runs (log scale) below.
 
-    Called again with the same ``fig``, it updates its lines in place (top: ``2 * units``
-    lines, original and perturbed per unit, then the marker of t0; bottom: the distance,
-    then the eps level and the t0 marker). Plain-text labels, so a widget redraws fast."""
-    t = np.arange(len(m.distance))
-    keep = t >= m.t0
-    if fig is None:
-        fig, _ = _white_figure(2, 1, figsize=(7.0, 5.0), sharex=True)
-    top, bottom = fig.axes[:2]
-    if not getattr(fig, "_morphing", False):
-        for k in range(units):
-            top.plot([], [], color=COLORS[k], linewidth=1.4, label=f"unit {k + 1}")
-            top.plot([], [], color=COLORS[k], linewidth=1.4, linestyle="--")
-        top.axvline(0, color=GREY, linestyle=":", linewidth=1)
+    Built once; :meth:`update` moves the lines (blitting, see :class:`rnnlib.widgets.View`).
+    ``self.original[k]``, ``self.nudged[k]`` and ``self.distance`` hold the plotted data.
+    """
+
+    YLIM = (1e-14, 1e2)
+
+    def __init__(self, T: int = 60, units: int = 3):
+        super().__init__(figsize=(7.5, 5.0), nrows=2, ncols=1, sharex=True)
+        top, bottom = self.axes[:, 0]
+        self.units = units
+        self.original = [self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4,
+                                               label=f"unit {k + 1}")[0]) for k in range(units)]
+        self.nudged = [self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4,
+                                             linestyle="--")[0]) for k in range(units)]
+        self.t0_top = self.dynamic(top.axvline(1, color=GREY, linestyle=":", linewidth=1))
+        self.distance = self.dynamic(bottom.semilogy([1], [1], color=BLACK)[0])
+        self.eps_line = self.dynamic(bottom.axhline(1.0, color=GREY, linestyle="--", linewidth=1))
+        self.t0_bottom = self.dynamic(bottom.axvline(1, color=GREY, linestyle=":", linewidth=1))
+        self.caption = self.dynamic(self.figure.text(0.5, 0.995, "", ha="center", va="top",
+                                                     fontsize=10))
         top.set_ylabel("state value")
+        top.set_title(" ", fontsize=10)  # room for the caption
         top.legend(fontsize=8, loc="upper right", ncol=3)
-        bottom.semilogy([], [], color=BLACK)
-        bottom.axhline(1.0, color=GREY, linestyle="--", linewidth=1)
-        bottom.axvline(0, color=GREY, linestyle=":", linewidth=1)
-        bottom.text(0.99, 0.02, "dashed grey: the size of the nudge ε", fontsize=8, color=GREY,
-                    va="bottom", ha="right", transform=bottom.transAxes)
         bottom.set_xlabel("time step t")
         bottom.set_ylabel("‖s′ₜ − sₜ‖ (distance)")
+        bottom.text(0.99, 0.03, "dashed grey: the size of the nudge ε", fontsize=8, color=GREY,
+                    va="bottom", ha="right", transform=bottom.transAxes)
         plain_log_y(bottom)
-        fig._morphing = True
-    for k in range(units):
-        top.lines[2 * k].set_data(t, m.states[:, k])
-        top.lines[2 * k + 1].set_data(t, m.perturbed[:, k])
-    top.lines[2 * units].set_xdata([m.t0, m.t0])
-    both = np.concatenate([m.states[:, :units], m.perturbed[:, :units]])
-    pad = 0.1 * max(np.ptp(both), 1e-3)
-    top.set_ylim(both.min() - pad, both.max() + pad * 4)
-    top.set_title(f"solid: original run; dashed: input nudged by ε = {m.eps:.2g} at t = {m.t0} "
-                  f"(‖W‖₂ = {m.norm:.2g})", fontsize=10)
-    distance, eps_line, t0_line = bottom.lines[:3]
-    distance.set_data(t[keep], np.maximum(m.distance[keep], 1e-30))
-    eps_line.set_ydata([m.eps, m.eps])
-    t0_line.set_xdata([m.t0, m.t0])
-    low = max(min(m.distance[keep].min(), m.eps) / 10, 1e-30)
-    bottom.set_ylim(low, max(m.distance.max(), m.eps) * 10)
-    bottom.set_xlim(0, t[-1])
-    return fig
+        # Fixed limits: the frame never has to be redrawn (fast), and two settings compare
+        # at a glance. tanh states lie in (-1, 1); distances below 1e-14 are rounding.
+        top.set_xlim(0, T)
+        top.set_ylim(-1.15, 1.15)
+        bottom.set_ylim(*self.YLIM)
+
+    def update(self, m) -> None:
+        """Show a ``Morphing`` (from :func:`rnnlib.experiments.part1.morphing`)."""
+        t = np.arange(len(m.distance))
+        keep = t >= m.t0
+        for k in range(self.units):
+            self.original[k].set_data(t, m.states[:, k])
+            self.nudged[k].set_data(t, m.perturbed[:, k])
+        self.t0_top.set_xdata([m.t0, m.t0])
+        self.t0_bottom.set_xdata([m.t0, m.t0])
+        self.distance.set_data(t[keep], np.maximum(m.distance[keep], 1e-30))
+        self.eps_line.set_ydata([m.eps, m.eps])
+        self.caption.set_text(f"solid: original run; dashed: input nudged by ε = {m.eps:.2g} "
+                              f"at t = {m.t0}  (‖W‖₂ = {m.norm:.2g})")
+
+
+def plot_morphing(m, units: int = 3):
+    """The morphing widget's figure for one ``Morphing``, as a static figure."""
+    view = MorphingView(T=len(m.distance) - 1, units=units)
+    view.update(m)
+    view.render()
+    return view.figure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,38 +225,57 @@ def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps:
 # ---------------------------------------------------------------------------------------------
 # chapter 2: gradient norms across time (initializers; the gradient-decay widget)
 # ---------------------------------------------------------------------------------------------
-def plot_gradient_decay(gd, ax=None, title: str | None = None):
-    """``||dL/ds_t||`` against t (log scale) with the bound ``||gamma W||^(T-t) ||dL/ds_T||``.
-    ``gd`` is a ``GradientDecay``.
+class GradientDecayView(View):
+    """The gradient-decay widget's figure: ``||dL/ds_t||`` against t (log scale) and the bound
+    ``||gamma W||^(T-t) ||dL/ds_T||``. ``self.measured`` and ``self.bound`` are the two lines.
 
-    Called again with the same ``ax``, it updates the two lines in place (``ax.lines[0]`` is
-    the measured norm, ``ax.lines[1]`` the bound) instead of drawing a new plot: a widget's
-    redraw then costs little. Labels are plain text (mathtext is slow to lay out)."""
-    fig, ax = new_figure(ax, figsize=(7.0, 3.8))
-    t = np.arange(len(gd.grad_norms))
-    if getattr(ax, "_gradient_decay", False):
-        measured, bound = ax.lines[:2]
-    else:
-        (measured,) = ax.semilogy([], [], color=BLUE, linewidth=2, label="measured ‖∂L/∂sₜ‖")
-        (bound,) = ax.semilogy([], [], color=RED, linestyle="--", linewidth=1.5,
-                               label="bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖")
-        plain_log_y(ax)
+    Built once; :meth:`update` moves the lines and the caption (blitting); the frame is redrawn
+    only when the limits must change. Labels are plain text (mathtext is slow to lay out).
+    """
+
+    YLIM = (1e-12, 1e12)
+
+    def __init__(self):
+        super().__init__(figsize=(7.5, 3.8))
+        ax = self.axes[0, 0]
+        self.measured = self.dynamic(ax.semilogy([1], [1], color=BLUE, linewidth=2,
+                                                 label="measured ‖∂L/∂sₜ‖")[0])
+        self.bound = self.dynamic(ax.semilogy([1], [1], color=RED, linestyle="--", linewidth=1.5,
+                                              label="bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖")[0])
+        self.caption = self.dynamic(self.figure.text(0.5, 0.995, "", ha="center", va="top",
+                                                     fontsize=10))
+        ax.set_title(" ", fontsize=10)  # room for the caption
         ax.set_xlabel("time step t (the loss is read at t = T)")
         ax.set_ylabel("gradient norm")
         ax.legend(fontsize=8, loc="lower right")
-        ax._gradient_decay = True
-    measured.set_data(t, np.maximum(gd.grad_norms, 1e-300))
-    bound.set_data(t, np.maximum(gd.bound, 1e-300))
-    lo = max(min(gd.grad_norms.min(), gd.bound.min()) / 3, 1e-30)
-    hi = min(max(gd.grad_norms.max(), gd.bound.max()) * 3, 1e30)
-    ax.set_ylim(lo, max(hi, lo * 10))
-    ax.set_xlim(0, t[-1])
-    if title is None:
+        plain_log_y(ax)
+        # Fixed y limits: the frame is redrawn only when T changes (fast updates), and the
+        # slopes of two settings compare directly. Lines may leave the chart at the extremes.
+        ax.set_ylim(*self.YLIM)
+
+    def update(self, gd) -> None:
+        """Show a ``GradientDecay`` (from :func:`rnnlib.experiments.part1.gradient_decay`)."""
+        ax = self.axes[0, 0]
+        t = np.arange(len(gd.grad_norms))
+        measured = np.clip(gd.grad_norms, 1e-30, 1e30)
+        bound = np.clip(gd.bound, 1e-30, 1e30)
+        self.measured.set_data(t, measured)
+        self.bound.set_data(t, bound)
+        if ax.get_xlim() != (0.0, float(t[-1])):
+            ax.set_xlim(0, t[-1])
         rate = gd.gamma * gd.op_norm
-        title = (f"‖W‖₂ = {gd.op_norm:.2f}, spectral radius {gd.radius:.2f}, γ‖W‖₂ = {rate:.2f}: "
-                 f"the bound {'shrinks' if rate < 1 else 'does not shrink'} going back in time")
-    ax.set_title(title, fontsize=10)
-    return fig
+        trend = "shrinks" if rate < 1 - 1e-6 else "grows" if rate > 1 + 1e-6 else "stays level"
+        self.caption.set_text(
+            f"‖W‖₂ = {gd.op_norm:.2f}, spectral radius {gd.radius:.2f}, γ‖W‖₂ = {rate:.2f}: "
+            f"the bound {trend} going back in time")
+
+
+def plot_gradient_decay(gd):
+    """The gradient-decay widget's figure for one ``GradientDecay``, as a static figure."""
+    view = GradientDecayView()
+    view.update(gd)
+    view.render()
+    return view.figure
 
 
 def plot_init_comparison(results: dict[str, dict], ax=None):
@@ -337,7 +371,7 @@ def plot_clipping(histories: dict, chance: float, loss_top: float = 30.0, window
     left.set_xlabel("training step")
     left.set_ylabel(f"training loss (MSE, mean of {window} steps)")
     left.set_title("Without clipping the loss runs away; with clipping it trains", fontsize=10)
-    left.legend(fontsize=8, loc="lower left")
+    left.legend(fontsize=8, loc="upper right")
     right.set_xlabel("training step")
     right.set_ylabel("gradient norm before clipping")
     right.set_title("The unclipped run's gradients grow without limit", fontsize=10)
