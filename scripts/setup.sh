@@ -45,10 +45,13 @@ if [ "${SKIP_INSTALL:-0}" != "1" ]; then
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ] || [ ! -d "$ROOT/rnnlib" ] \
       || ! "$VENV/bin/python" -c 'import rnnlib' >/dev/null 2>&1; then
     echo "setup.sh: installing pinned requirements into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
     req=(-r requirements.txt)
     [ "$want_test" = 1 ] && req+=(-r requirements-test.txt)
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${req[@]}"
+    # (Some machines' pip configuration names local index folders that do not exist; pip then
+    # prints one harmless "Location ... is ignored" line per package: those are filtered out.)
+    { "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip \
+      && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${req[@]}"; } 2>&1 \
+      | { grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory" || true; }
     echo "$digest" > "$stamp"
   else
     echo "setup.sh: $VENV is up to date"
