@@ -225,9 +225,9 @@ def test_episode_widget_shows_what_the_machine_computed(t):
     _, model, _ = exp.load_ntm()
     batch, episode = exp.copy_episode(model, 8, seed=3)
     explorer = wid.ntm_step_widget(batch, episode)
-    explorer.slider.value = t  # the callback runs without a kernel
+    explorer.controls["t"].value = t  # the callback runs without a kernel
     view = wid.ntm_step_view(batch, episode, t)
-    fig = explorer.figure
+    fig = explorer.view
     assert np.array_equal(fig.memory.get_array(), view["memory"])
     assert np.allclose([p.get_width() for p in fig.w_write], view["w_write"])
     assert np.allclose([p.get_width() for p in fig.w_read], view["w_read"])
@@ -243,9 +243,10 @@ def test_episode_widget_slider_and_limits():
     _, model, _ = exp.load_ntm()
     batch, episode = exp.copy_episode(model, 3, seed=0)
     explorer = wid.ntm_step_widget(batch, episode)
-    assert (explorer.slider.min, explorer.slider.max) == (0, 6)
-    explorer.slider.value = 6
-    assert explorer.view["t"] == 6
+    slider = explorer.controls["t"]
+    assert (slider.min, slider.max) == (0, 6)
+    slider.value = 6
+    assert explorer.data["t"] == 6
     with pytest.raises(ValueError, match="t must lie"):
         wid.ntm_step_view(batch, episode, 7)
 

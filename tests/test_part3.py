@@ -140,10 +140,10 @@ def test_depth_widget_plots_what_rnnlib_computes(depth, bias, scale):
     controls["depth"].value, controls["gate_bias"].value, controls["init_scale"].value = depth, bias, scale
     view = wid.depth_view(depth, bias, scale)
     for label, norms in view.items():
-        line = explorer.figure.lines[label.split()[0]]
+        line = explorer.view.lines[label.split()[0]]
         assert np.array_equal(line.get_xdata(), np.arange(depth + 1))
         assert np.array_equal(line.get_ydata(), np.maximum(norms, 1e-300))
-    assert explorer.figure.caption.get_text() == f"depth {depth}, b_T {bias:g}, scale {scale:g}"
+    assert explorer.view.caption.get_text() == f"depth {depth}, b_T {bias:g}, scale {scale:g}"
     png = explorer.image.value
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..widgets import View
 from . import new_figure
 
 _FIXED = {"plain": "#777777", "residual": "#1f77b4"}
@@ -133,65 +134,17 @@ def plot_copy_episode(batch, episode, index: int = 0, fig=None):
     return fig
 
 
-class _LiveFigure:
-    """A figure that widgets redraw in place: the static parts are drawn once, the artists that
-    change (``animated=True``) are drawn over a saved background ("blitting"), and the pixels are
-    encoded as PNG. This keeps an update to a few milliseconds; building and laying out a new
-    figure for every slider move costs ten to a hundred times more.
-
-    With ``live=False`` nothing is animated and ``self.fig`` is an ordinary figure (for the book).
-    """
-
-    def __init__(self, figsize, live: bool):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        self.live = live
-        self.fig = Figure(figsize=figsize, facecolor="white", dpi=100)
-        FigureCanvasAgg(self.fig)
-        self._background = None
-        self._animated: list = []
-
-    def _track(self, artist):
-        artist.set_animated(self.live)
-        self._animated.append(artist)
-        return artist
-
-    def png(self) -> bytes:
-        """The current picture, PNG-encoded."""
-        import io
-
-        from PIL import Image
-
-        canvas = self.fig.canvas
-        if not self.live:
-            canvas.draw()
-        else:
-            if self._background is None:
-                canvas.draw()  # everything static; animated artists are skipped
-                self._background = canvas.copy_from_bbox(self.fig.bbox)
-            canvas.restore_region(self._background)
-            for artist in self._animated:
-                self.fig.draw_artist(artist)
-        buffer = io.BytesIO()
-        rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-        Image.fromarray(rgb).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
-
-
-class GradientNormFigure(_LiveFigure):
+class GradientNormFigure(View):
     """Gradient norm per layer of a plain, a residual and a highway stack, on a fixed 0..200 layer
     axis so that only the lines and a caption change between updates."""
 
     LABELS = ("plain", "residual", "highway")
 
-    def __init__(self, max_depth: int = 200, live: bool = True):
+    def __init__(self, max_depth: int = 200):
         from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-        super().__init__((6.4, 3.8), live)
-        self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.9)
-        ax = self.ax = self.fig.add_subplot()
-        ax.set_facecolor("white")
+        super().__init__(figsize=(6.4, 3.8))
+        ax = self.ax = self.axes[0, 0]
         ax.set_yscale("log")
         ax.set_xlim(0, max_depth)
         ax.set_ylim(1e-12, 1e4)
@@ -207,39 +160,38 @@ class GradientNormFigure(_LiveFigure):
         for label in self.LABELS:
             color, ls = styles[label]
             (line,) = ax.plot([], [], color=color, ls=ls, lw=1.8, label=label)
-            self.lines[label] = self._track(line)
+            self.lines[label] = self.dynamic(line)
         ax.legend(fontsize=8, loc="lower right")
-        self.caption = self._track(ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top", fontsize=8,
+        self.caption = self.dynamic(ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top", fontsize=8,
                                            bbox={"facecolor": "white", "edgecolor": "#bbbbbb"}))
 
-    def update(self, curves: dict[str, np.ndarray], caption: str = "") -> None:
-        """``curves`` maps ``plain``, ``residual`` and ``highway ...`` to norms for l = 0..depth."""
-        for label, norms in curves.items():
+    def update(self, data: dict) -> None:
+        """``data["curves"]`` maps ``plain``, ``residual`` and ``highway ...`` to norms for
+        l = 0..depth; ``data["caption"]`` says which setting they belong to."""
+        for label, norms in data["curves"].items():
             key = label.split()[0]
             self.lines[key].set_data(np.arange(len(norms)), np.maximum(norms, 1e-300))
-        self.caption.set_text(caption)
+        self.caption.set_text(data["caption"])
 
 
-class NTMStepFigure(_LiveFigure):
+class NTMStepFigure(View):
     """The machine at one time step: memory after the write, write and read weightings over the
     rows, and the bits going in or expected with the bits coming out."""
 
-    def __init__(self, n_rows: int, width: int, n_bits: int, memory_limit: float, live: bool = True):
+    def __init__(self, n_rows: int, width: int, n_bits: int, memory_limit: float):
         from matplotlib.ticker import MaxNLocator
 
-        super().__init__((8.0, 3.6), live)
-        gs = self.fig.add_gridspec(1, 4, width_ratios=[3, 1.2, 1.2, 1.6], left=0.07, right=0.98,
-                                   bottom=0.14, top=0.84, wspace=0.7)
-        ax_m, ax_w, ax_r, ax_io = (self.fig.add_subplot(gs[0, k]) for k in range(4))
-        self.axes = (ax_m, ax_w, ax_r, ax_io)
+        super().__init__(figsize=(8.0, 3.6), nrows=1, ncols=4,
+                         gridspec_kw={"width_ratios": [3, 1.2, 1.2, 1.6]})
+        ax_m, ax_w, ax_r, ax_io = self.axes[0]
         rows = np.arange(n_rows)
-        self.memory = self._track(_heat(ax_m, np.zeros((n_rows, width)), "memory M_t (after the write)",
+        self.memory = self.dynamic(_heat(ax_m, np.zeros((n_rows, width)), "memory M_t (after the write)",
                                         "column", "memory row i", cmap="RdBu_r",
                                         vmin=-memory_limit, vmax=memory_limit))
-        colorbar = self.fig.colorbar(self.memory, ax=ax_m, fraction=0.08, pad=0.04)
+        colorbar = self.figure.colorbar(self.memory, ax=ax_m, fraction=0.08, pad=0.04)
         colorbar.ax.tick_params(labelsize=7)
-        self.w_write = [self._track(p) for p in ax_w.barh(rows, np.zeros(n_rows), color="#ff7f0e")]
-        self.w_read = [self._track(p) for p in ax_r.barh(rows, np.zeros(n_rows), color="#1f77b4")]
+        self.w_write = [self.dynamic(p) for p in ax_w.barh(rows, np.zeros(n_rows), color="#ff7f0e")]
+        self.w_read = [self.dynamic(p) for p in ax_r.barh(rows, np.zeros(n_rows), color="#1f77b4")]
         for ax, name in ((ax_w, "write weighting"), (ax_r, "read weighting")):
             ax.set_ylim(n_rows - 0.5, -0.5)
             ax.set_xlim(0, 1)
@@ -248,9 +200,9 @@ class NTMStepFigure(_LiveFigure):
             ax.set_xlabel("weight", fontsize=8)
             ax.tick_params(labelsize=7)
         bits = np.arange(n_bits)
-        self.given = [self._track(p) for p in ax_io.barh(bits - 0.2, np.zeros(n_bits), height=0.4,
+        self.given = [self.dynamic(p) for p in ax_io.barh(bits - 0.2, np.zeros(n_bits), height=0.4,
                                                          color="#999999")]
-        self.output = [self._track(p) for p in ax_io.barh(bits + 0.2, np.zeros(n_bits), height=0.4,
+        self.output = [self.dynamic(p) for p in ax_io.barh(bits + 0.2, np.zeros(n_bits), height=0.4,
                                                           color="#2ca02c")]
         ax_io.set_ylim(n_bits - 0.5, -0.5)
         ax_io.set_xlim(0, 1.45)
@@ -259,7 +211,7 @@ class NTMStepFigure(_LiveFigure):
         ax_io.set_xlabel("value / probability", fontsize=8)
         ax_io.set_ylabel("bit", fontsize=8)
         ax_io.tick_params(labelsize=7)
-        self.title = self._track(self.fig.text(0.5, 0.95, "", ha="center", va="top", fontsize=10))
+        self.title = self.dynamic(self.figure.suptitle(" ", fontsize=10))
 
     def update(self, view: dict) -> None:
         """Show a view from :func:`rnnlib.widgets.part3.ntm_step_view`."""
@@ -282,6 +234,6 @@ def plot_ntm_step(view: dict, memory_limit: float | None = None):
     """A static figure of the machine at one step (the widget's picture, for the book)."""
     n_rows, width = view["memory"].shape
     limit = memory_limit if memory_limit is not None else max(1e-6, float(np.abs(view["memory"]).max()))
-    live = NTMStepFigure(n_rows, width, len(view["target"]), limit, live=False)
-    live.update(view)
-    return live.fig
+    figure = NTMStepFigure(n_rows, width, len(view["target"]), limit)
+    figure.update(view)
+    return figure.still()

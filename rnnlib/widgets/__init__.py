@@ -56,11 +56,22 @@ class View:
     def update(self, data: Any) -> None:
         raise NotImplementedError
 
+    def still(self):
+        """The figure as an ordinary matplotlib figure (for a static plot in the book).
+
+        Every artist is drawn normally from then on; use it for a view no widget drives.
+        """
+        for artist in self._dynamic:
+            artist.set_animated(False)
+        self._dynamic = []
+        self.figure.set_layout_engine("none" if self._frame_key is not None else "constrained")
+        return self.figure
+
     def _frame(self) -> tuple:
         """What the frame looks like: limits, scales and texts of every axes."""
         return tuple(
             (ax.get_xlim(), ax.get_ylim(), ax.get_yscale(), ax.get_title(), ax.get_xlabel(),
-             ax.get_ylabel(), tuple(t.get_text() for t in ax.texts))
+             ax.get_ylabel(), tuple(t.get_text() for t in ax.texts if t not in self._dynamic))
             for ax in self.figure.axes
         )
 

@@ -1,7 +1,7 @@
 """Widgets of Part III: depth and gate bias against gradient norm; an NTM episode step by step.
 
-Each widget is thin: a pure ``*_view`` function computes, a figure of :mod:`rnnlib.plots.part3`
-draws, and a small class wires sliders to them.
+Each widget is thin: a pure ``*_view`` function computes, a view of :mod:`rnnlib.plots.part3`
+draws, and :class:`rnnlib.widgets.LiveWidget` wires the controls to them.
 """
 
 from __future__ import annotations
@@ -10,12 +10,19 @@ import numpy as np
 
 from ..experiments.part3 import depth_gradients
 from ..plots.part3 import GradientNormFigure, NTMStepFigure, plot_gradient_norms
+from . import LiveWidget
 
 
 def depth_view(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> dict[str, np.ndarray]:
     """Gradient norm per layer for a plain, a residual and a highway stack (carry bias ``gate_bias``)."""
     curves = depth_gradients(depth, gate_biases=(gate_bias,), init_scale=init_scale)
     return curves
+
+
+def depth_compute(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> dict:
+    """What the depth widget draws: the curves of :func:`depth_view` and a caption."""
+    return {"curves": depth_view(depth, gate_bias, init_scale),
+            "caption": f"depth {depth}, b_T {gate_bias:g}, scale {init_scale:g}"}
 
 
 def draw_depth(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8):
@@ -26,48 +33,21 @@ def draw_depth(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.
     )
 
 
-class DepthExplorer:
-    """Sliders for depth, carry-gate bias and weight scale, and the picture of gradient norm per layer.
+def depth_widget(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> LiveWidget:
+    """Sliders for depth, carry-gate bias and weight scale; the gradient norm per layer."""
+    import ipywidgets as w
 
-    Wiring: each slider move calls :func:`depth_view` (the numbers, from rnnlib) and
-    :meth:`GradientNormFigure.update` (the picture); the PNG goes to an ``ipywidgets.Image``.
-    (An ``Image`` updated in place instead of ``interactive_output``: re-creating a figure per move
-    costs several hundred milliseconds here, an in-place update a few.)
-    """
-
-    def __init__(self, depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8):
-        import ipywidgets as w
-
-        style = {"description_width": "initial"}
-        self.controls = {
-            "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth",
-                                 style=style),
-            "gate_bias": w.FloatSlider(value=gate_bias, min=-8.0, max=4.0, step=0.5,
-                                       description="carry bias b_T", style=style),
-            "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
-                                        description="weight scale", style=style),
-        }
-        self.figure = GradientNormFigure(max_depth=200)
-        self.image = w.Image(format="png")
-        self.curves: dict[str, np.ndarray] = {}
-        for control in self.controls.values():
-            control.observe(self.update, names="value")
-        self.update()
-        self.widget = w.VBox([*self.controls.values(), self.image])
-
-    def update(self, _change=None) -> None:
-        depth, bias, scale = (c.value for c in self.controls.values())
-        self.curves = depth_view(depth, bias, scale)
-        self.figure.update(self.curves, f"depth {depth}, b_T {bias:g}, scale {scale:g}")
-        self.image.value = self.figure.png()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def depth_widget() -> DepthExplorer:
-    """The depth widget of chapter 8 (display it as a cell's value)."""
-    return DepthExplorer()
+    style = {"description_width": "initial"}
+    controls = {
+        "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth",
+                             style=style),
+        "gate_bias": w.FloatSlider(value=gate_bias, min=-8.0, max=4.0, step=0.5,
+                                   description="carry bias b_T", style=style),
+        "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
+                                    description="weight scale", style=style),
+    }
+    return LiveWidget(controls, depth_compute, GradientNormFigure(max_depth=200),
+                      w.VBox(list(controls.values())))
 
 
 def ntm_step_view(batch, episode, t: int, index: int = 0) -> dict:
@@ -89,36 +69,20 @@ def ntm_step_view(batch, episode, t: int, index: int = 0) -> dict:
     }
 
 
-class EpisodeExplorer:
+def ntm_step_widget(batch, episode, index: int = 0) -> LiveWidget:
     """A slider (and a play button) over the time steps of a recorded NTM episode; the picture
-    shows memory, write and read weightings, and the bits at that step."""
+    shows memory, write and read weightings, and the bits at that step (chapter 9)."""
+    import ipywidgets as w
 
-    def __init__(self, batch, episode, index: int = 0):
-        import ipywidgets as w
+    T = episode.w_read.shape[0]
+    limit = max(1e-6, float(np.abs(episode.memory[:, index]).max()))  # one colour scale for all t
+    _, n_rows, width = episode.memory[:, index].shape
+    slider = w.IntSlider(value=0, min=0, max=T - 1, description="time step t")
+    play = w.Play(value=0, min=0, max=T - 1, interval=700, description="play")
+    w.jslink((play, "value"), (slider, "value"))
 
-        self.batch, self.episode, self.index = batch, episode, index
-        T = episode.w_read.shape[0]
-        limit = max(1e-6, float(np.abs(episode.memory[:, index]).max()))  # one colour scale for all t
-        _, n_rows, width = episode.memory[:, index].shape
-        self.figure = NTMStepFigure(n_rows, width, batch.targets.shape[-1], limit)
-        self.slider = w.IntSlider(value=0, min=0, max=T - 1, description="time step t")
-        self.play = w.Play(value=0, min=0, max=T - 1, interval=700, description="play")
-        w.jslink((self.play, "value"), (self.slider, "value"))
-        self.image = w.Image(format="png")
-        self.slider.observe(self.update, names="value")
-        self.view: dict = {}
-        self.update()
-        self.widget = w.VBox([w.HBox([self.play, self.slider]), self.image])
+    def compute(t: int) -> dict:
+        return ntm_step_view(batch, episode, t, index)
 
-    def update(self, _change=None) -> None:
-        self.view = ntm_step_view(self.batch, self.episode, self.slider.value, self.index)
-        self.figure.update(self.view)
-        self.image.value = self.figure.png()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def ntm_step_widget(batch, episode, index: int = 0) -> EpisodeExplorer:
-    """The episode widget of chapter 9 (display it as a cell's value)."""
-    return EpisodeExplorer(batch, episode, index)
+    view = NTMStepFigure(n_rows, width, batch.targets.shape[-1], limit)
+    return LiveWidget({"t": slider}, compute, view, w.HBox([play, slider]))
