@@ -22,8 +22,23 @@ from .init import INITIALIZERS, get_initializer
 from .unroll import BPTTResult, Trajectory, bptt, run
 
 __all__ = [
-    "CELLS", "GRU", "BasicLSTM", "BPTTResult", "Cell", "GateProbe", "INITIALIZERS",
-    "NormalizedPrototype", "PeepholeLSTM", "PrototypeLSTM", "PseudoLSTM", "Tensor",
-    "Trajectory", "VanillaRNN", "bptt", "get_initializer", "make_cell", "run",
+    "CELLS",
+    "GRU",
+    "INITIALIZERS",
+    "BPTTResult",
+    "BasicLSTM",
+    "Cell",
+    "GateProbe",
+    "NormalizedPrototype",
+    "PeepholeLSTM",
+    "PrototypeLSTM",
+    "PseudoLSTM",
+    "Tensor",
+    "Trajectory",
+    "VanillaRNN",
+    "bptt",
+    "get_initializer",
+    "make_cell",
+    "run",
 ]
 __version__ = "0.1.0"

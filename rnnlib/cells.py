@@ -15,7 +15,8 @@ returns the value to use. :class:`GateProbe` records every gate and can pin some
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -5,8 +5,8 @@ Inputs are shaped ``(T, B, n_in)``: time first, then the batch, then the feature
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
