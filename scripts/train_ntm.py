@@ -1,6 +1,6 @@
 """Train the Neural Turing Machine of chapter 9 on the copy task and save its weights.
 
-    python scripts/train_ntm.py                      # the committed run (results/ntm_copy_weights.npz)
+    python scripts/train_ntm.py                      # the committed run (rnnlib/data/ntm_copy_weights.npz)
     python scripts/train_ntm.py --steps 20 --out /tmp/x.npz   # a short run, same first 20 steps
 
 Training takes minutes, too long for a notebook, so the book loads the weights this script saved.
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     defaults = Config()
     for name, value in asdict(defaults).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
-    parser.add_argument("--out", default="results/ntm_copy_weights.npz")
+    parser.add_argument("--out", default="rnnlib/data/ntm_copy_weights.npz")
     args = vars(parser.parse_args(argv))
     out = args.pop("out")
     cfg = Config(**args)

@@ -65,7 +65,7 @@ def carry_product(gate_bias: float, depth: int) -> float:
 # The Neural Turing Machine on the copy task
 # ---------------------------------------------------------------------------------------
 
-WEIGHTS = Path(__file__).resolve().parents[2] / "results" / "ntm_copy_weights.npz"
+WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "ntm_copy_weights.npz"
 
 
 @dataclass
@@ -108,8 +108,8 @@ def load_ntm(path=None) -> tuple[NTMConfig, NTM, dict]:
     path = Path(WEIGHTS if path is None else path)
     if not path.exists():
         raise FileNotFoundError(
-            f"no NTM weights at {path}; they live in the course repository's results/ folder "
-            f"(clone it), or run `python scripts/train_ntm.py` to train them (about half an hour)"
+            f"no NTM weights at {path}; they ship with rnnlib (rnnlib/data/), so reinstall it, "
+            f"or run `python scripts/train_ntm.py` to train them (a few minutes)"
         )
     with np.load(path) as f:
         cfg = NTMConfig(**{k[7:]: f[k].item() for k in f.files if k.startswith("config/")})
