@@ -226,14 +226,18 @@ def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps:
 # chapter 2: gradient norms across time (initializers; the gradient-decay widget)
 # ---------------------------------------------------------------------------------------------
 class GradientDecayView(View):
-    """The gradient-decay widget's figure: ``||dL/ds_t||`` against t (log scale) and the bound
-    ``||gamma W||^(T-t) ||dL/ds_T||``. ``self.measured`` and ``self.bound`` are the two lines.
+    """The gradient-decay widget's figure: ``||dL/ds_t||`` and the bound
+    ``||gamma W||^(T-t) ||dL/ds_T||`` on a log scale, against the number of steps back from
+    the loss, ``T - t``. ``self.measured`` and ``self.bound`` are the two lines (their data are
+    in the order t = 0..T).
 
-    Built once; :meth:`update` moves the lines and the caption (blitting); the frame is redrawn
-    only when the limits must change. Labels are plain text (mathtext is slow to lay out).
+    Built once with fixed limits (up to ``T_MAX`` steps back, ``YLIM``), so an update only
+    repaints the lines and the caption (blitting): fast, and two settings compare at a glance
+    (every curve starts at the loss, at 0). Labels are plain text (mathtext is slow to lay out).
     """
 
     YLIM = (1e-12, 1e12)
+    T_MAX = 200
 
     def __init__(self):
         super().__init__(figsize=(7.5, 3.8))
@@ -245,24 +249,19 @@ class GradientDecayView(View):
         self.caption = self.dynamic(self.figure.text(0.5, 0.995, "", ha="center", va="top",
                                                      fontsize=10))
         ax.set_title(" ", fontsize=10)  # room for the caption
-        ax.set_xlabel("time step t (the loss is read at t = T)")
+        ax.set_xlabel("steps back from the loss, T − t (the loss is read at the last step)")
         ax.set_ylabel("gradient norm")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="lower left")
         plain_log_y(ax)
-        # Fixed y limits: the frame is redrawn only when T changes (fast updates), and the
-        # slopes of two settings compare directly. Lines may leave the chart at the extremes.
-        ax.set_ylim(*self.YLIM)
+        ax.set_xlim(0, self.T_MAX)
+        ax.set_ylim(*self.YLIM)  # lines may leave the chart at the extremes
 
     def update(self, gd) -> None:
         """Show a ``GradientDecay`` (from :func:`rnnlib.experiments.part1.gradient_decay`)."""
-        ax = self.axes[0, 0]
-        t = np.arange(len(gd.grad_norms))
-        measured = np.clip(gd.grad_norms, 1e-30, 1e30)
-        bound = np.clip(gd.bound, 1e-30, 1e30)
-        self.measured.set_data(t, measured)
-        self.bound.set_data(t, bound)
-        if ax.get_xlim() != (0.0, float(t[-1])):
-            ax.set_xlim(0, t[-1])
+        T = len(gd.grad_norms) - 1
+        back = T - np.arange(T + 1)  # steps back from the loss, for t = 0..T
+        self.measured.set_data(back, np.clip(gd.grad_norms, 1e-30, 1e30))
+        self.bound.set_data(back, np.clip(gd.bound, 1e-30, 1e30))
         rate = gd.gamma * gd.op_norm
         trend = "shrinks" if rate < 1 - 1e-6 else "grows" if rate > 1 + 1e-6 else "stays level"
         self.caption.set_text(
