@@ -1,0 +1,124 @@
+"""Plots of the comparison chapter: learning curves with their spread, and final losses per seed.
+
+Each function takes the results dict of :mod:`rnnlib.experiments.compare` (and an optional
+``ax``) and returns the figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import new_figure
+
+# One colour per cell, the same in every figure of the chapter (matplotlib's tab10 colours).
+CELL_COLORS = {
+    "vanilla": "#7f7f7f", "prototype": "#8c564b", "normalized": "#9467bd", "gru": "#2ca02c",
+    "pseudo": "#d62728", "lstm": "#1f77b4", "peephole": "#17becf",
+}
+TASK_TITLES = {
+    "copy": "Copy after a delay", "adding": "Adding problem", "reber": "Embedded Reber",
+    "charlm": "Character language model",
+}
+
+
+# Losses spanning orders of magnitude read best on a log scale; the language model's do not.
+LINEAR_TASKS = ("charlm",)
+
+
+def _log_scale(task: str, log: bool | None) -> bool:
+    return task not in LINEAR_TASKS if log is None else bool(log)
+
+
+def _runs(results: dict, task: str, cell: str) -> list[dict]:
+    return [r for r in results["runs"] if r["task"] == task and r["cell"] == cell]
+
+
+def plot_curves(results: dict, task: str, cells=None, ax=None, log: bool | None = None):
+    """Validation loss against training steps for each cell on one task.
+
+    The line is the mean over seeds, the band spans the best and the worst seed; a dotted
+    line marks the loss of a model that ignores its inputs, a dashed one the threshold of the
+    steps-to-threshold measure. ``log=None`` uses a log scale except for the language model.
+    """
+    log = _log_scale(task, log)
+    fig, ax = new_figure(ax)
+    cells = list(results["sizes"][task]["cells"]) if cells is None else list(cells)
+    for cell in cells:
+        runs = _runs(results, task, cell)
+        steps = np.array(runs[0]["curve_steps"])
+        losses = np.array([r["curve_val_loss"] for r in runs], dtype=np.float64)  # (seeds, k)
+        color = CELL_COLORS.get(cell)
+        ax.plot(steps, losses.mean(axis=0), color=color, lw=1.8, label=cell)
+        ax.fill_between(steps, losses.min(axis=0), losses.max(axis=0), color=color, alpha=0.15,
+                        lw=0)
+    ax.axhline(results["chance_loss"][task], color="black", ls=":", lw=1, label="no memory")
+    ax.axhline(results["thresholds"][task], color="black", ls="--", lw=0.8, label="threshold")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("validation loss" + (" (log scale)" if log else ""))
+    ax.set_title(TASK_TITLES.get(task, task))
+    return fig
+
+
+def plot_all_curves(results: dict, cells=None, log: bool | None = None):
+    """The learning curves of every task, one panel each, with one shared legend."""
+    import matplotlib.pyplot as plt
+
+    tasks = list(results["sizes"])
+    cols = 2
+    rows = (len(tasks) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.6 * rows), facecolor="white",
+                             layout="constrained", squeeze=False)
+    for ax, task in zip(axes.flat, tasks):
+        ax.set_facecolor("white")
+        plot_curves(results, task, cells=cells, ax=ax, log=log)
+    for ax in list(axes.flat)[len(tasks):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", frameon=False)
+    seeds = len(results["config"]["seeds"])
+    fig.suptitle(f"Validation loss while training: mean over {seeds} seeds, band from the best "
+                 "to the worst seed")
+    return fig
+
+
+def plot_final(results: dict, task: str, measure: str = "test_loss", ax=None,
+               log: bool | None = None):
+    """Final test loss of every seed, one column per cell: is the gap larger than the spread?"""
+    fig, ax = new_figure(ax)
+    log = _log_scale(task, log)
+    cells = list(results["sizes"][task]["cells"])
+    for k, cell in enumerate(cells):
+        values = np.array([r[measure] for r in _runs(results, task, cell)], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        jitter = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+        ax.scatter(k + jitter, values, color=CELL_COLORS.get(cell), s=22, zorder=3)
+        if len(values):
+            ax.plot([k - 0.25, k + 0.25], [values.mean()] * 2, color="black", lw=1.2)
+    ax.set_xticks(range(len(cells)), cells, rotation=30, ha="right")
+    if log:
+        ax.set_yscale("log")
+    ax.set_ylabel(measure.replace("_", " "))
+    ax.set_title(f"{TASK_TITLES.get(task, task)}: each dot one seed, bar the mean")
+    return fig
+
+
+def plot_all_final(results: dict, measure: str = "test_loss", log: bool | None = None):
+    """:func:`plot_final` for every task, two panels per row."""
+    import matplotlib.pyplot as plt
+
+    tasks = list(results["sizes"])
+    cols = 2
+    rows = (len(tasks) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), facecolor="white",
+                             layout="constrained", squeeze=False)
+    for ax, task in zip(axes.flat, tasks):
+        ax.set_facecolor("white")
+        plot_final(results, task, measure=measure, ax=ax, log=log)
+        ax.set_title(TASK_TITLES.get(task, task))
+    for ax in list(axes.flat)[len(tasks):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Final {measure.replace('_', ' ')} of every seed (dots) and the mean (bar): "
+                 "is a gap between two cells larger than their spread?")
+    return fig
