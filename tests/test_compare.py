@@ -172,3 +172,19 @@ def test_quick_configuration_reproduces_the_committed_quick_results(committed):
     assert C.max_relative_difference(fresh, committed["quick"]) <= C.RTOL
     assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
     assert fresh["sizes"] == committed["quick"]["sizes"]
+
+
+@pytest.mark.parametrize("task, cell, seed", [("copy", "vanilla", 1), ("adding", "pseudo", 2)])
+def test_single_runs_of_the_full_configuration_reproduce(committed, task, cell, seed):
+    """Rerunning one committed full-run training run (a few seconds) gives the same numbers."""
+    if "full" not in committed:
+        pytest.fail("results/compare_full.json is missing")
+    res = committed["full"]
+    saved = next(r for r in res["runs"]
+                 if (r["task"], r["cell"], r["seed"]) == (task, cell, seed))
+    spec = next(t for t in res["config"]["tasks"] if t["name"] == task)
+    fresh = C.run_one({"config": res["config"], "task": spec, "cell": cell, "lr": saved["lr"],
+                       "seed": seed, "phase": "final", "n_hidden": saved["n_hidden"]})
+    for key in C.MEASURES:
+        assert fresh[key] == pytest.approx(saved[key], rel=C.RTOL), key
+    np.testing.assert_allclose(fresh["curve_val_loss"], saved["curve_val_loss"], rtol=C.RTOL)
