@@ -50,8 +50,8 @@ async () => {
 """
 
 # Runs in the page after SETTLE: gathers what the checks need.
-INSPECT = """
-() => {
+INSPECT = r"""
+async () => {
   const main = document.querySelector("main") || document.body;
   // Text a reader sees outside code: raw TeX delimiters here mean MathJax did not run.
   const clone = main.cloneNode(true);
@@ -63,9 +63,19 @@ INSPECT = """
                              .map((e) => e.textContent.slice(0, 80));
   const mathErrors = Array.from(document.querySelectorAll("mjx-merror"))
                           .map((e) => e.getAttribute("data-mjx-error") || e.textContent);
-  const images = Array.from(document.images).map((img) => {
+  const images = await Promise.all(Array.from(document.images).map(async (img) => {
     const info = {src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0,
-                  output: img.closest(".cell_output, .output") !== null, corner: null};
+                  output: img.closest(".cell_output, .output") !== null, corner: null,
+                  type: null};
+    // Figures drawn inside widget outputs are shown by the widget manager as blob: URLs.
+    if (info.src.startsWith("blob:")) {
+      try { info.type = (await (await fetch(info.src)).blob()).type; }
+      catch (e) { info.type = String(e); }
+    } else if (info.src.startsWith("data:")) {
+      info.type = info.src.slice(5, info.src.indexOf(";"));
+    } else {
+      info.type = /\.png$/i.test(new URL(info.src).pathname) ? "image/png" : "other";
+    }
     if (info.ok && info.output) {
       try {
         const c = document.createElement("canvas");
@@ -76,7 +86,7 @@ INSPECT = """
       } catch (e) { info.corner = String(e); }
     }
     return info;
-  });
+  }));
   const views = Array.from(document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-view+json"]'));
   const unrendered = views.filter((s) => {
@@ -185,8 +195,8 @@ def test_page(page_path, site, base_url, browser_context, screenshots_dir):
     for img in info["images"]:
         if not (img["ok"] and img["output"]):
             continue
-        if not (img["src"].startswith("data:image/png") or img["src"].lower().endswith(".png")):
-            problems.append(f"notebook figure is not a PNG: {img['src'][:100]}")
+        if img["type"] != "image/png":
+            problems.append(f"notebook figure is not a PNG ({img['type']}): {img['src'][:100]}")
         corner = img["corner"]
         if not (isinstance(corner, list) and corner[3] == 255 and min(corner[:3]) >= 240):
             problems.append(
