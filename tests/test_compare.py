@@ -96,8 +96,10 @@ def test_permutation_p():
 
 
 def test_exercise_checks(capsys):
-    assert ex.check_smallest_p(2 / 70)
+    assert ex.check_smallest_p(2 / 70, n_seeds=4)
+    assert ex.check_smallest_p(2 / 252, n_seeds=5)
     assert not ex.check_smallest_p(0.05)
+    assert ex.check_smallest_p(ex.smallest_p(len(C.FULL.seeds)))
     assert ex.check_gru_size(23)
     assert not ex.check_gru_size(20)
     assert "not yet" in capsys.readouterr().out

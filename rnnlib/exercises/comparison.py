@@ -20,8 +20,13 @@ def smallest_p(n_seeds: int) -> float:
     return 2 / comb(2 * n_seeds, n_seeds)
 
 
-def check_smallest_p(answer: float, n_seeds: int = 4) -> bool:
-    """Exercise: the smallest p-value a comparison of ``n_seeds`` against ``n_seeds`` runs allows."""
+def check_smallest_p(answer: float, n_seeds: int | None = None) -> bool:
+    """Exercise: the smallest p-value a comparison of ``n_seeds`` against ``n_seeds`` runs allows
+    (by default, the number of seeds of the full comparison)."""
+    if n_seeds is None:
+        from rnnlib.experiments.compare import FULL
+
+        n_seeds = len(FULL.seeds)
     return compare(f"smallest p-value with {n_seeds} seeds per cell", answer, smallest_p(n_seeds),
                    rtol=1e-3, atol=1e-6)
 

@@ -76,7 +76,7 @@ class Config:
     cells: tuple[str, ...] = CELL_NAMES
     learning_rates: tuple[float, ...] = (0.003, 0.01, 0.03)
     sweep_seed: int = 0
-    seeds: tuple[int, ...] = (1, 2, 3, 4)
+    seeds: tuple[int, ...] = (1, 2, 3, 4, 5)
     steps: int = 300
     batch_size: int = 32
     eval_every: int = 20
@@ -447,7 +447,7 @@ def verdicts(results: dict, first: str = "pseudo", second: str = "lstm") -> dict
     """Per task: did ``first`` reach a lower test loss than ``second``, and how surely?
 
     ``outcome`` is "better" or "worse" when every seed of one cell beat every seed of the
-    other (the ranges do not overlap), "tie" otherwise, "too few seeds" with fewer than two;
+    other (the ranges do not overlap), "overlap" otherwise, "too few seeds" with fewer than two;
     ``p`` is the two-sided permutation p-value (:func:`permutation_p`).
     """
     out = {}
@@ -461,7 +461,7 @@ def verdicts(results: dict, first: str = "pseudo", second: str = "lstm") -> dict
         elif min(a) > max(b):
             outcome = "worse"
         else:
-            outcome = "tie"
+            outcome = "overlap"
         out[task] = {"first": first, "second": second, "mean_first": float(np.mean(a)),
                      "mean_second": float(np.mean(b)),
                      "mean_difference": float(np.mean(a) - np.mean(b)),
