@@ -167,6 +167,15 @@ def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, in
     assert playground.image.value[:8] == b"\x89PNG\r\n\x1a\n" and not playground.status.value
 
 
+def test_playground_enables_only_the_sliders_that_act(playground):
+    for cell in widgets.PLAYGROUND_CELLS:
+        for mode in ("pinned", "random"):
+            playground.controls["cell"].value = cell
+            playground.controls["mode"].value = mode
+            enabled = {g for g in widgets.ALL_GATES if not playground.controls[g].disabled}
+            assert enabled == (set(ex.gate_names(cell)) if mode == "pinned" else set())
+
+
 def test_playground_default_shows_prototype_growing():
     trace = widgets.playground_compute()
     assert trace["norms"][-1] > 100

@@ -12,7 +12,9 @@ from ..experiments.part1 import gradient_decay, morphing
 from ..plots.part1 import GradientDecayView, MorphingView
 from . import LiveWidget
 
-INITS = ("orthogonal", "uniform", "glorot", "normal")
+# W is rescaled to the chosen ||W||_2, so only the shape of its spectrum matters. Glorot is not
+# offered: for a square W it draws from the same distribution as uniform sqrt(3/n).
+INITS = ("orthogonal", "uniform", "normal", "identity")
 MORPHING_T = 60
 SEED = 0
 

@@ -57,6 +57,16 @@ def gate_playground() -> LiveWidget:
                          continuous_update=False),
     }
     c = controls
+
+    def enable_active_gates(_=None):
+        """Only the sliders of the chosen cell's gates, in pinned mode, change anything."""
+        active = set(gate_names(c["cell"].value)) if c["mode"].value == "pinned" else set()
+        for gate in ALL_GATES:
+            c[gate].disabled = gate not in active
+
+    c["cell"].observe(enable_active_gates, names="value")
+    c["mode"].observe(enable_active_gates, names="value")
+    enable_active_gates()
     layout = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
                      w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
                      w.HBox([c["input_scale"], c["weight_scale"]])])
