@@ -14,6 +14,8 @@ if [ "${WM_SETUP_DONE:-0}" != "1" ]; then
 fi
 
 mkdir -p _build
+# A clean output folder: no page or asset left over from an earlier build is served or tested.
+rm -rf _build/html _build/jupyter_execute
 start=$(date +%s)
 set +e
 # --all: a fresh Sphinx environment, so every page is re-read and every notebook re-run; an
