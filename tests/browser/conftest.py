@@ -97,29 +97,27 @@ def base_url(site: Path):
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
+def browser_context(tmp_path_factory, playwright_driver):
     """One headless Chromium with a fresh user data dir; yields a Playwright browser context."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        executable = find_chromium()
-        if executable is None:
-            bundled = Path(p.chromium.executable_path)
-            executable = str(bundled) if bundled.is_file() else None
-        if executable is None:
-            pytest.fail(INSTALL_HINT, pytrace=False)
-        context = p.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1440, "height": 900},
-            service_workers="block",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    p = playwright_driver  # one driver per session (tests/conftest.py)
+    executable = find_chromium()
+    if executable is None:
+        bundled = Path(p.chromium.executable_path)
+        executable = str(bundled) if bundled.is_file() else None
+    if executable is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    context = p.chromium.launch_persistent_context(
+        user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
+        executable_path=executable,
+        headless=True,
+        args=CHROMIUM_FLAGS,
+        viewport={"width": 1440, "height": 900},
+        service_workers="block",
+    )
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")

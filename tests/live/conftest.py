@@ -28,31 +28,24 @@ def _skip_requested() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def live_browser():
+def live_browser(playwright_driver):
     """Debian's Chromium driven by Playwright. Missing pieces fail, with how to install them."""
     reason = _skip_requested()
     if reason:
         pytest.skip(reason)
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is missing: pip install -r requirements-test.txt "
-                    "(it pins playwright). " + H.INSTALL_BROWSER, pytrace=False)
-    try:
         exe = H.chromium_path()
     except FileNotFoundError as e:
         pytest.fail(str(e), pytrace=False)
     _CLOCK.setdefault("start", time.monotonic())
-    pw = sync_playwright().start()
+    pw = playwright_driver  # one driver per session (tests/conftest.py)
     try:
         browser = pw.chromium.launch(executable_path=exe, args=H.CHROMIUM_ARGS)
     except Exception as e:  # noqa: BLE001  (whatever stops Chromium, say how to get one)
-        pw.stop()
         pytest.fail(f"Chromium at {exe} did not start under Playwright: {e}\n{H.INSTALL_BROWSER}",
                     pytrace=False)
     yield browser
     browser.close()
-    pw.stop()
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,8 @@
       const target = targetOf(el);
       const info = {
         id: idOf(el, "data-wm-id"), kind, label, cell, key, visible: visible(el),
-        disabled: !!(el.disabled || el.closest(".mod-disabled") || el.getAttribute("disabled") !== null),
+        // a disabled slider marks the noUiSlider element around its handle
+        disabled: !!(el.disabled || el.closest(".mod-disabled") || el.closest("[disabled]")),
         value: valueOf(el, kind),
         target: target ? idOf(target, "data-wm-out") : null,
       };
