@@ -17,7 +17,10 @@ printed, since other processes slow every column).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -85,42 +88,63 @@ def torch_steps(torch, T: int, B: int, n_in: int, n: int, dtype):
     return cell_loop, fused
 
 
+def measure(what: str, size: tuple[int, int, int, int], repeats: int) -> tuple[float, float]:
+    """Best (wall, CPU) seconds of one kind of step: ``rnnlib``, or ``torch-<loop|fused>-<f64|f32>``."""
+    if what == "rnnlib":
+        return best_time(rnnlib_step(*size), repeats)
+    import torch
+
+    _, kind, precision = what.split("-")
+    loop, fused = torch_steps(torch, *size, torch.float64 if precision == "f64" else torch.float32)
+    return best_time(loop if kind == "loop" else fused, repeats)
+
+
+def in_fresh_process(what: str, size: tuple[int, int, int, int], repeats: int) -> tuple[float, float]:
+    """:func:`measure` in a new Python process.
+
+    Each measurement gets a process of its own: in one long-lived process the same numpy step
+    took either about 45 or about 90 ms here depending on what had run before (importing torch
+    doubled it, and so, in some runs, did timing other sizes first), which no fair table can
+    absorb. A fresh process gives the steady value.
+    """
+    code = (f"from rnnlib.bench import measure; "
+            f"print(*measure({what!r}, {tuple(size)!r}, {repeats}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    wall, cpu = out.stdout.split()
+    return float(wall), float(cpu)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    has_torch = importlib.util.find_spec("torch") is not None
+    if not has_torch:
         print("PyTorch is not installed: timing rnnlib only. For the comparison: "
               "pip install torch==2.13.0 (CPU).")
-
     header = f"{'T, B, n_in, n':>20} | {'rnnlib f64':>10}"
-    if torch is not None:
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+    if has_torch:
         header += (f" | {'LSTMCell f64':>12} | {'nn.LSTM f64':>11} | {'LSTMCell f32':>12} | "
                    f"{'nn.LSTM f32':>11} | {'ratio wall':>10} | {'ratio cpu':>9}")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+          f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; each number "
+          f"measured in a fresh process")
     print("best wall time of one training step (forward + backward), milliseconds; ratios are "
           "rnnlib / torch LSTMCell loop in float64, by wall time and by CPU time")
     print(header)
     print("-" * len(header))
-    for T, B, n_in, n in SIZES:
-        ours, ours_cpu = best_time(rnnlib_step(T, B, n_in, n), repeats)
-        row = f"{f'{T}, {B}, {n_in}, {n}':>20} | {ours * 1e3:10.1f}"
-        if torch is not None:
-            times = {}
-            for label, dtype in (("f64", torch.float64), ("f32", torch.float32)):
-                loop, fused = torch_steps(torch, T, B, n_in, n, dtype)
-                times[label] = (best_time(loop, repeats), best_time(fused, repeats))
-            (loop64, loop64_cpu), (fused64, _) = times["f64"]
-            (loop32, _), (fused32, _) = times["f32"]
-            row += (f" | {loop64 * 1e3:12.1f} | {fused64 * 1e3:11.1f}"
-                    f" | {loop32 * 1e3:12.1f} | {fused32 * 1e3:11.1f}"
-                    f" | {ours / loop64:10.2f} | {ours_cpu / loop64_cpu:9.2f}")
+    for size in SIZES:
+        wall, cpu = in_fresh_process("rnnlib", size, repeats)
+        row = f"{', '.join(map(str, size)):>20} | {wall * 1e3:10.1f}"
+        if has_torch:
+            t = {what: in_fresh_process(what, size, repeats)
+                 for what in ("torch-loop-f64", "torch-fused-f64", "torch-loop-f32",
+                              "torch-fused-f32")}
+            loop_wall, loop_cpu = t["torch-loop-f64"]
+            row += (f" | {loop_wall * 1e3:12.1f} | {t['torch-fused-f64'][0] * 1e3:11.1f}"
+                    f" | {t['torch-loop-f32'][0] * 1e3:12.1f} | {t['torch-fused-f32'][0] * 1e3:11.1f}"
+                    f" | {wall / loop_wall:10.2f} | {cpu / loop_cpu:9.2f}")
         print(row, flush=True)
 
 
