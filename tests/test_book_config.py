@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from book_toc import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,26 +22,6 @@ REQUIRED_BIB_KEYS = {
 
 def load_yaml(name: str) -> dict:
     return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
-
-
-def toc_files() -> list[str]:
-    """Every document named in _toc.yml, root first, without its extension."""
-    toc = load_yaml("_toc.yml")
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", []))
-    walk(toc.get("chapters", []))
-    return files
 
 
 def resolve(doc: str) -> Path | None:

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
+from book_toc import toc_files
 
 ROOT = Path(os.environ.get("WM_BOOK_ROOT", Path(__file__).resolve().parents[2]))
 SITE = ROOT / "_build" / "html"
@@ -42,22 +42,7 @@ INSTALL_HINT = (
 
 def toc_pages() -> list[str]:
     """The HTML path of every page in _toc.yml, root first (e.g. 'chapters/03_bptt.html')."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    docs = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                docs.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", []))
-    walk(toc.get("chapters", []))
-    return [f"{Path(doc).with_suffix('')}.html" for doc in docs]
+    return [f"{Path(doc).with_suffix('')}.html" for doc in toc_files()]
 
 
 def find_chromium() -> str | None:
