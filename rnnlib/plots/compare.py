@@ -61,20 +61,27 @@ def plot_curves(results: dict, task: str, cells=None, ax=None, log: bool | None 
     return fig
 
 
-def plot_all_curves(results: dict, cells=None, log: bool | None = None):
-    """The learning curves of every task, one panel each, with one shared legend."""
+def _task_grid(results: dict, draw, panel_height: float):
+    """One panel per task, two per row; ``draw(task, ax)`` fills each. Returns ``(fig, axes)``."""
     import matplotlib.pyplot as plt
 
     tasks = list(results["sizes"])
     cols = 2
     rows = (len(tasks) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.6 * rows), facecolor="white",
+    fig, axes = plt.subplots(rows, cols, figsize=(11, panel_height * rows), facecolor="white",
                              layout="constrained", squeeze=False)
     for ax, task in zip(axes.flat, tasks):
         ax.set_facecolor("white")
-        plot_curves(results, task, cells=cells, ax=ax, log=log)
+        draw(task, ax)
     for ax in list(axes.flat)[len(tasks):]:
         ax.set_visible(False)
+    return fig, axes
+
+
+def plot_all_curves(results: dict, cells=None, log: bool | None = None):
+    """The learning curves of every task, one panel each, with one shared legend."""
+    fig, axes = _task_grid(
+        results, lambda task, ax: plot_curves(results, task, cells=cells, ax=ax, log=log), 3.6)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", frameon=False)
     seeds = len(results["config"]["seeds"])
@@ -106,19 +113,12 @@ def plot_final(results: dict, task: str, measure: str = "test_loss", ax=None,
 
 def plot_all_final(results: dict, measure: str = "test_loss", log: bool | None = None):
     """:func:`plot_final` for every task, two panels per row."""
-    import matplotlib.pyplot as plt
 
-    tasks = list(results["sizes"])
-    cols = 2
-    rows = (len(tasks) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), facecolor="white",
-                             layout="constrained", squeeze=False)
-    for ax, task in zip(axes.flat, tasks):
-        ax.set_facecolor("white")
+    def draw(task, ax):
         plot_final(results, task, measure=measure, ax=ax, log=log)
         ax.set_title(TASK_TITLES.get(task, task))
-    for ax in list(axes.flat)[len(tasks):]:
-        ax.set_visible(False)
+
+    fig, _ = _task_grid(results, draw, 3.4)
     fig.suptitle(f"Final {measure.replace('_', ' ')} of every seed (dots) and the mean (bar): "
                  "is a gap between two cells larger than their spread?")
     return fig

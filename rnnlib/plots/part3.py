@@ -19,13 +19,27 @@ def _power_of_ten(value, _pos) -> str:
     return f"1e{round(np.log10(value)):d}" if value > 0 else "0"
 
 
+def _gradient_axis(ax, depth: int, xlabel: str, title: str) -> None:
+    """Layers 0..depth across, ``||dL/dy_l||`` from 1e-12 to 1e4 up, in plain-text decades."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax.set_yscale("log")
+    ax.set_xlim(0, depth)
+    ax.set_ylim(1e-12, 1e4)
+    ax.yaxis.set_major_locator(LogLocator(base=100.0))
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("gradient norm ‖∂L/∂y_l‖")
+    ax.set_title(title)
+    ax.grid(True, which="major", alpha=0.3)
+
+
 def plot_gradient_norms(curves: dict[str, np.ndarray], ax=None, title: str | None = None):
     """``||dL/dy_l||`` against the layer ``l`` (log scale), one line per stack.
 
     Tick labels are plain text, not mathtext, so that a widget redraws in a few milliseconds.
     """
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
     if ax is None:  # fixed margins: constrained layout costs more than the drawing itself
         import matplotlib.pyplot as plt
 
@@ -38,15 +52,8 @@ def plot_gradient_norms(curves: dict[str, np.ndarray], ax=None, title: str | Non
                     color=_color(label, k), ls="--" if label == "plain" else "-")
         k += label not in _FIXED
     depth = len(next(iter(curves.values()))) - 1
-    ax.set_xlim(0, depth)
-    ax.set_ylim(1e-12, 1e4)
-    ax.yaxis.set_major_locator(LogLocator(base=100.0))
-    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("layer l (0 = input, right = output)")
-    ax.set_ylabel("gradient norm ‖∂L/∂y_l‖")
-    ax.set_title(title or f"{depth} layers: what reaches layer l of the gradient at the top")
-    ax.grid(True, which="major", alpha=0.3)
+    _gradient_axis(ax, depth, "layer l (0 = input, right = output)",
+                   title or f"{depth} layers: what reaches layer l of the gradient at the top")
     ax.legend(fontsize=8, loc="lower right", ncol=2)
     return fig
 
@@ -141,20 +148,10 @@ class GradientNormFigure(View):
     LABELS = ("plain", "residual", "highway")
 
     def __init__(self, max_depth: int = 200):
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
-
         super().__init__(figsize=(6.4, 3.8))
         ax = self.ax = self.axes[0, 0]
-        ax.set_yscale("log")
-        ax.set_xlim(0, max_depth)
-        ax.set_ylim(1e-12, 1e4)
-        ax.yaxis.set_major_locator(LogLocator(base=100.0))
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.set_xlabel("layer l (0 = input; the top of the stack is at l = depth)")
-        ax.set_ylabel("gradient norm ‖∂L/∂y_l‖")
-        ax.set_title("Gradient reaching layer l, from a loss on the top layer")
-        ax.grid(True, which="major", alpha=0.3)
+        _gradient_axis(ax, max_depth, "layer l (0 = input; the top of the stack is at l = depth)",
+                       "Gradient reaching layer l, from a loss on the top layer")
         styles = {"plain": ("#777777", "--"), "residual": ("#1f77b4", "-"), "highway": ("#2ca02c", "-")}
         self.lines = {}
         for label in self.LABELS:
