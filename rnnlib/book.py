@@ -20,3 +20,22 @@ def show_source(obj, member: str | None = None):
 
     code = inspect.cleandoc("\n" + source_of(obj, member)) if member else source_of(obj)
     return Markdown(f"```python\n{code.rstrip()}\n```")
+
+
+def glue(name: str, value, display: bool = True):
+    """Store ``value`` under ``name`` for the book's prose (myst-nb's ``glue``), or just show it.
+
+    Inside the site build, myst-nb is installed and the value is glued as usual, so that
+    ``{glue}`name``` in the text shows exactly what the code computed. In a plain kernel
+    (``pip install rnnlib`` on Colab, Binder or a laptop) myst-nb is usually missing: the value
+    is then displayed (when ``display`` is true) so the reader still sees the number.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return None
+    return myst_glue(name, value, display=display)
