@@ -122,3 +122,40 @@ def plot_all_final(results: dict, measure: str = "test_loss", log: bool | None =
     fig.suptitle(f"Final {measure.replace('_', ' ')} of every seed (dots) and the mean (bar): "
                  "is a gap between two cells larger than their spread?")
     return fig
+
+
+def plot_long_lag(results: dict, ax=None):
+    """Test MSE against the lag for each cell of the long-lag experiment (log-log).
+
+    Each dot is one seed (diverged runs are left out), the line joins the means over seeds,
+    and the dotted line is the chance MSE 1/6 of a model that ignores its inputs.
+    """
+    fig, ax = new_figure(ax, figsize=(7.2, 4.0))
+    lags = list(results["config"]["lags"])
+    cells = list(results["config"]["cells"])
+    offsets = np.linspace(-0.06, 0.06, len(cells))  # spread the cells apart (log-x factors)
+    for offset, cell in zip(offsets, cells):
+        color = CELL_COLORS.get(cell)
+        means = []
+        for lag in lags:
+            values = np.array([r["test_mse"] for r in results["runs"]
+                               if r["lag"] == lag and r["cell"] == cell], dtype=np.float64)
+            values = values[np.isfinite(values)]
+            ax.scatter(np.full(len(values), lag * 10 ** offset), values, color=color, s=18,
+                       alpha=0.8, zorder=3)
+            means.append(values.mean() if len(values) else np.nan)
+        label = cell + (f" (forget bias {results['config']['forget_bias']:g})"
+                        if cell == "lstm" else "")
+        ax.plot(np.array(lags) * 10 ** offset, means, color=color, lw=1.6, label=label)
+    ax.axhline(results["chance_mse"], color="black", ls=":", lw=1.2, label="chance (1/6)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(lags, [str(t) for t in lags])
+    ax.minorticks_off()
+    ax.set_xlabel("sequence length T (the lag to bridge), log scale")
+    ax.set_ylabel("test MSE (log scale)")
+    seeds = len(results["config"]["seeds"])
+    ax.set_title(f"Adding problem, {results['config']['steps']} Adam steps: dots are the "
+                 f"{seeds} seeds, lines their mean")
+    ax.legend(frameon=False, fontsize=9)
+    return fig
