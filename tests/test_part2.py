@@ -72,6 +72,39 @@ def test_message_survival():
     assert m["uncoordinated"]["ratio"][-1] > 2.0
 
 
+def test_vanilla_difference_is_exact_where_subtraction_is_not():
+    rng = np.random.default_rng(0)
+    cell = rnnlib.make_cell("vanilla", 4, 16, rng)
+    xs = rng.normal(size=(200, 1, 4))
+    a = rnnlib.run(cell, xs, state0=rng.normal(size=(1, 16))).state_array()[:, 0]
+    b = rnnlib.run(cell, xs, state0=rng.normal(size=(1, 16))).state_array()[:, 0]
+    d = ex._vanilla_difference(cell, a, b)
+    # while the difference is large, the recurrence equals plain subtraction
+    big = np.linalg.norm(a - b, axis=1) > 1e-6
+    assert big[:5].all()
+    np.testing.assert_allclose(d[big], (a - b)[big], rtol=1e-8, atol=1e-14)
+    # far below the float64 floor of the states it still equals the difference computed
+    # with 60 significant digits (mpmath, which PyTorch's sympy brings along)
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 60
+    W, U, bias = (cell.params[k] for k in ("W", "U", "b"))
+
+    def exact_run(s0):
+        s = [mpmath.mpf(v) for v in s0]
+        for x in xs[:, 0]:
+            s = [mpmath.tanh(sum(W[j, k] * s[k] for k in range(16))
+                             + sum(U[j, k] * x[k] for k in range(4)) + bias[j])
+                 for j in range(16)]
+        return s
+
+    want = np.array([float(p - q) for p, q in zip(exact_run(a[0]), exact_run(b[0]))])
+    assert np.linalg.norm(want) < 1e-12 * np.linalg.norm(a[-1])  # below the floor: a real test
+    np.testing.assert_allclose(d[-1], want, rtol=1e-9)
+    with pytest.raises(ValueError, match="tanh"):
+        ex._vanilla_difference(rnnlib.make_cell("vanilla", 4, 3, rng, activation="relu"),
+                               a[:, :3], b[:, :3])
+
+
 def test_read_write_asymmetry():
     r = ex.read_write_asymmetry(n=6, unit=2, seed=3)
     assert np.count_nonzero(r["write_change"]) == 1 and r["write_change"][2] != 0
