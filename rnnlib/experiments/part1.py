@@ -74,6 +74,12 @@ class Morphing:
 
     ``states``, ``perturbed``: (T + 1, n) state trajectories (one sequence);
     ``distance``: ``||s'_t - s_t||`` for t = 0..T; ``eps``, ``t0``, ``norm`` the settings.
+
+    ``log_gain`` (T + 1,): the natural log of the *linearized* ratio ``||ds_t|| / eps``, where
+    ``ds_t`` is the first-order change of s_t (a Jacobian-vector product, propagated one step at
+    a time and renormalized, so it is exact to float64 relative precision however small it gets);
+    ``-inf`` before ``t0``. ``floor``: the smallest distance two float64 runs can resolve
+    (:data:`DISTANCE_FLOOR` for this n); a ``distance`` below it is rounding, not a measurement.
     """
 
     states: np.ndarray
@@ -82,6 +88,22 @@ class Morphing:
     eps: float
     t0: int
     norm: float
+    log_gain: np.ndarray | None = None
+    floor: float = 0.0
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """``||s'_t - s_t|| / eps`` of the two float64 runs, t = 0..T."""
+        return self.distance / self.eps
+
+    @property
+    def gain(self) -> np.ndarray:
+        """The linearized ratio ``||ds_t|| / eps`` (``exp(log_gain)``; 0 before ``t0``)."""
+        return np.exp(self.log_gain)
+
+    def resolved(self) -> np.ndarray:
+        """True where the distance of the two runs lies above the float64 floor."""
+        return self.distance > self.floor
 
 
 def morphing(
@@ -109,7 +131,41 @@ def morphing(
     xs_p[t0 - 1, 0] += eps * direction
     a = run(cell, xs).state_array()[:, 0]
     b = run(cell, xs_p).state_array()[:, 0]
-    return Morphing(a, b, np.linalg.norm(b - a, axis=1), eps, t0, norm)
+    log_gain = linearized_log_gain(cell, a, cell.params["U"] @ direction, t0)
+    return Morphing(a, b, np.linalg.norm(b - a, axis=1), eps, t0, norm, log_gain,
+                    distance_floor(n))
+
+
+def distance_floor(n: int) -> float:
+    """The smallest distance between two float64 runs of an n-unit RNN that is not rounding:
+    ``10 sqrt(n)`` machine epsilons (states lie in (-1, 1); each of the n coordinates of
+    either run carries a rounding error of a few ulps)."""
+    return float(10.0 * np.sqrt(n) * np.finfo(np.float64).eps)
+
+
+def linearized_log_gain(cell: VanillaRNN, states: np.ndarray, da: np.ndarray, t0: int) -> np.ndarray:
+    """``log ||ds_t||`` for t = 0..T of the first-order change of the state when the
+    pre-activation at step ``t0`` moves by ``da`` (n,): ``ds_t0 = phi'(a_t0) * da`` and
+    ``ds_t = phi'(a_t) * (W ds_{t-1})`` along the trajectory ``states`` (T + 1, n).
+
+    The vector is renormalized every step and the logs of the per-step gains are summed, so
+    the result keeps full relative precision however far below 1e-300 (or above) it lies.
+    ``-inf`` before ``t0``."""
+    W = cell.params["W"]
+    out = np.full(states.shape[0], -np.inf)
+    v = activation_derivative(cell.activation, states[t0]) * da
+    log_norm = 0.0
+    for t in range(t0, states.shape[0]):
+        if t > t0:
+            v = activation_derivative(cell.activation, states[t]) * (W @ v)
+        size = np.linalg.norm(v)
+        if size == 0.0:
+            out[t:] = -np.inf
+            break
+        log_norm += np.log(size)
+        v = v / size
+        out[t] = log_norm
+    return out
 
 
 def morphing_sweep(norms=(0.5, 1.0, 2.0, 4.0), eps: float = 1e-3, t0: int = 5, T: int = 60,
@@ -221,8 +277,11 @@ def last_step_loss(u: np.ndarray):
     return loss_fn
 
 
-def decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale=None):
-    """The cell, inputs and readout direction the gradient-decay computations share."""
+def decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale=None, inputs=True):
+    """The cell, inputs and readout direction the gradient-decay computations share.
+
+    ``inputs=False``: all-zero inputs (with ``b = 0`` the state then stays at 0, where
+    ``phi'`` is largest), so only ``W`` shapes the gradient."""
     rng = np.random.default_rng(seed)
     if init_scale is not None:  # the initializer's own scale, times init_scale
         cell = VanillaRNN(n_in, n, rng, init=init, init_scale=init_scale, input_init="uniform",
@@ -230,6 +289,8 @@ def decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale=None):
     else:
         cell = vanilla_with_norm(n_in, n, norm, rng, activation, init)
     xs = rng.standard_normal((T, B, n_in))
+    if not inputs:
+        xs = np.zeros_like(xs)
     u = rng.standard_normal(n)
     u /= np.linalg.norm(u)
     return cell, xs, u
@@ -287,21 +348,28 @@ INIT_CASES = {
 }
 
 
-def init_comparison(T: int = 60, n: int = 64, seeds=(0, 1, 2), activation: str = "tanh"
-                    ) -> dict[str, dict[str, np.ndarray | float]]:
+def init_comparison(T: int = 60, n: int = 64, seeds=(0, 1, 2), activation: str = "tanh",
+                    inputs: bool = True) -> dict[str, dict[str, np.ndarray | float]]:
     """For each initializer of :data:`INIT_CASES`: ``||dL/ds_t|| / ||dL/ds_T||`` for t = 0..T
-    at initialization (geometric mean over seeds), and ``||W||_2`` and the spectral radius
-    (means over seeds). Computed by ``rnnlib.bptt``."""
+    at initialization, and ``||W||_2`` and the spectral radius. Computed by ``rnnlib.bptt``.
+
+    Keys per initializer: ``relative`` (T + 1,) the geometric mean over seeds; ``per_seed``
+    (len(seeds), T + 1) each seed's curve; ``ratio_per_seed`` (len(seeds),) each seed's
+    ``||dL/ds_0|| / ||dL/ds_T||``; ``op_norm``, ``radius`` means over seeds.
+    ``inputs=False`` runs on all-zero inputs (see :func:`decay_setup`)."""
     out = {}
     for label, (init, scale) in INIT_CASES.items():
         curves, ops, radii = [], [], []
         for seed in seeds:
-            cell, xs, u = decay_setup(None, activation, T, init, n, 4, 8, seed, init_scale=scale)
+            cell, xs, u = decay_setup(None, activation, T, init, n, 4, 8, seed, init_scale=scale,
+                                      inputs=inputs)
             norms = bptt(cell, xs, last_step_loss(u)).state_grad_norms()
             curves.append(np.log(norms / norms[-1]))
             ops.append(operator_norm(cell.params["W"]))
             radii.append(spectral_radius(cell.params["W"]))
-        out[label] = {"relative": np.exp(np.mean(curves, axis=0)),
+        per_seed = np.exp(np.array(curves))
+        out[label] = {"relative": np.exp(np.mean(curves, axis=0)), "per_seed": per_seed,
+                      "ratio_per_seed": per_seed[:, 0],
                       "op_norm": float(np.mean(ops)), "radius": float(np.mean(radii))}
     return out
 

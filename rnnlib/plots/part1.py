@@ -108,17 +108,42 @@ def plot_loop_and_unrolled(T: int = 4, ax=None):
 # ---------------------------------------------------------------------------------------------
 # chapter 2: morphing
 # ---------------------------------------------------------------------------------------------
-def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None):
-    """``||s'_t - s_t|| / eps`` against t, one line per weight norm, on a log scale."""
+def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
+                        linear: dict[float, np.ndarray] | None = None,
+                        floor: float | None = None):
+    """``||s'_t - s_t|| / eps`` against t, one line per weight norm, on a log scale.
+
+    ``linear`` (optional): the linearized ratio per norm (same keys), drawn dashed. ``floor``
+    (optional): the float64 floor of the ratio (distance floor / eps); the two runs' ratio is
+    drawn only above it, and the band below it is shaded.
+    """
     fig, ax = new_figure(ax, figsize=(7.0, 3.8))
+    low = np.inf
     for color, (norm, ratio) in zip(COLORS, curves.items()):
         t = np.arange(len(ratio))
         keep = t >= t0
-        ax.semilogy(t[keep], np.maximum(ratio[keep], 1e-30), color=color, label=f"$\\|W\\|_2$ = {norm:g}")
+        if floor is not None:
+            keep &= ratio > floor
+        ax.semilogy(t[keep], np.maximum(ratio[keep], 1e-300), color=color,
+                    label=f"$\\|W\\|_2$ = {norm:g}")
+        if linear is not None:
+            gain = linear[norm]
+            on = (t >= t0) & (gain > 0)
+            ax.semilogy(t[on], gain[on], color=color, linestyle="--", linewidth=1)
+            low = min(low, gain[on].min())
+    if floor is not None:
+        bottom = min(low, floor) / 10 if np.isfinite(low) else floor / 100
+        ax.axhspan(bottom, floor, color=GREY, alpha=0.15, linewidth=0)
+        ax.text(len(ratio) - 1, floor / 3, "below the float64 floor: two runs cannot resolve it",
+                fontsize=8, color=GREY, ha="right", va="top")
+        ax.set_ylim(bottom, None)
     ax.axvline(t0, color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("time step t")
     ax.set_ylabel(r"$\|s'_t - s_t\| \,/\, \varepsilon$")
-    ax.set_title(f"One nudge to the input at t = {t0}: it fades for small W, grows for large W")
+    title = f"One nudge to the input at t = {t0}: it fades for small W, grows for large W"
+    if linear is not None:
+        title += "\nsolid: two float64 runs; dashed: linearized (exact to first order)"
+    ax.set_title(title, fontsize=10)
     ax.legend(fontsize=9, loc="lower left")
     return fig
 
@@ -375,4 +400,29 @@ def plot_clipping(histories: dict, chance: float, loss_top: float = 30.0, window
     right.set_ylabel("gradient norm before clipping")
     right.set_title("The unclipped run's gradients grow without limit", fontsize=10)
     right.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_init_spread(with_inputs: dict[str, dict], without_inputs: dict[str, dict],
+                     labels=("uniform sqrt(3/n)", "orthogonal")):
+    """Each seed's ``||dL/ds_0|| / ||dL/ds_T||`` (one dot per seed, a bar at the geometric
+    mean) for the initializers ``labels``: left with random inputs, right with none.
+    ``with_inputs``, ``without_inputs``: results of ``init_comparison`` (``ratio_per_seed``)."""
+    fig, axes = _white_figure(1, 2, figsize=(8.0, 3.6), sharey=False)
+    panels = ((with_inputs, "random inputs (units saturate)"),
+              (without_inputs, "no inputs (state at 0, φ′ = 1)"))
+    for ax, (results, title) in zip(axes, panels):
+        for i, (label, color) in enumerate(zip(labels, (BLUE, GREEN))):
+            ratios = np.asarray(results[label]["ratio_per_seed"])
+            jitter = np.linspace(-0.12, 0.12, len(ratios))
+            ax.scatter(i + jitter, ratios, color=color, s=18, zorder=3)
+            mean = float(np.exp(np.mean(np.log(ratios))))
+            ax.plot([i - 0.25, i + 0.25], [mean, mean], color=BLACK, linewidth=1.5)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(labels)), [label.split(" ")[0] for label in labels])
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("‖∂L/∂s₀‖ / ‖∂L/∂s_T‖ (one dot per seed)")
+    fig.suptitle("Orthogonal is predictable: every seed gives about the same; uniform scatters "
+                 "over decades", fontsize=10)
     return fig
