@@ -1,10 +1,34 @@
-"""Shared pytest configuration: keep nbval to the chapters.
+"""Shared pytest configuration.
 
-scripts/test.sh runs `pytest tests chapters --nbval-lax ...`; nbval would also collect any
-notebook under tests/ (e.g. fixtures of other tests), which are not chapters of the book.
+- Keep nbval to the chapters: scripts/test.sh runs `pytest tests chapters --nbval-lax ...`;
+  nbval would also collect any notebook under tests/ (e.g. fixtures of other tests), which are
+  not chapters of the book.
+- Tests marked ``regenerate`` rebuild a committed artifact (the comparison results, the NTM's
+  training run) and compare it bit for bit. That holds only on the machine (CPU and BLAS kernel)
+  that wrote the artifact, so they run only when asked for:
+  ``pytest tests --regenerate -m regenerate``. Without ``--regenerate`` they are deselected (and
+  counted as such in pytest's summary), whatever ``-m`` says, so ``-m "not slow"`` cannot pull
+  them in by accident.
 """
 
 import pytest
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regenerate", action="store_true", default=False,
+                     help="also run the tests marked 'regenerate' (exact regeneration of "
+                          "committed artifacts; bitwise only on the machine that wrote them)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--regenerate"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("regenerate") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -24,4 +48,3 @@ def playwright_driver():
                     pytrace=False)
     with sync_playwright() as driver:
         yield driver
-

@@ -16,7 +16,7 @@ NAMES = ("quick", "full")
 
 @pytest.fixture(scope="module")
 def committed():
-    return {name: C.load_results(name) for name in NAMES if (C.RESULTS_DIR / f"compare_{name}.json").exists()}
+    return {name: C.load_results(name) for name in NAMES if C.results_file(name).is_file()}
 
 
 # -- the design ----------------------------------------------------------------------------
@@ -120,7 +120,7 @@ VERDICT_KEYS = ("mean_first", "mean_second", "mean_difference", "outcome", "p",
 @pytest.mark.parametrize("name", NAMES)
 def test_results_files_carry_every_field_the_chapter_reads(name, committed):
     if name not in committed:
-        pytest.fail(f"results/compare_{name}.json is missing; run "
+        pytest.fail(f"rnnlib/data/comparison/compare_{name}.json is missing; run "
                     f"python -m rnnlib.experiments.compare --{name}")
     res = committed[name]
     for key in RESULT_KEYS:
@@ -149,10 +149,10 @@ def test_results_files_carry_every_field_the_chapter_reads(name, committed):
     for row in res["summary"]:
         for key in C.SUMMARY_FIELDS:
             assert key in row, key
-    with open(C.RESULTS_DIR / f"compare_{name}.csv") as f:
+    with C.results_file(name, "csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0]) == C.SUMMARY_FIELDS and len(rows) == len(res["summary"])
-    with open(C.RESULTS_DIR / f"compare_{name}_runs.csv") as f:
+    with C.results_file(name, "runs_csv").open(newline="") as f:
         assert len(list(csv.DictReader(f))) == len(res["sweep"]) + len(res["runs"])
 
 
@@ -169,7 +169,7 @@ def test_summary_and_verdicts_follow_from_the_runs(committed):
 def test_quick_configuration_reproduces_the_committed_quick_results(committed):
     """The committed numbers come from this code: rerun the quick configuration and compare."""
     if "quick" not in committed:
-        pytest.fail("results/compare_quick.json is missing")
+        pytest.fail("rnnlib/data/comparison/compare_quick.json is missing")
     fresh = C.run_config(C.QUICK, workers=1)
     assert C.max_relative_difference(fresh, committed["quick"]) <= C.RTOL
     assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
@@ -180,7 +180,7 @@ def test_quick_configuration_reproduces_the_committed_quick_results(committed):
 def test_single_runs_of_the_full_configuration_reproduce(committed, task, cell, seed):
     """Rerunning one committed full-run training run (a few seconds) gives the same numbers."""
     if "full" not in committed:
-        pytest.fail("results/compare_full.json is missing")
+        pytest.fail("rnnlib/data/comparison/compare_full.json is missing")
     res = committed["full"]
     saved = next(r for r in res["runs"]
                  if (r["task"], r["cell"], r["seed"]) == (task, cell, seed))

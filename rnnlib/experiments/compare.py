@@ -16,10 +16,17 @@ and test sets are fixed per task. Clipping, optimizer and batch size are the sam
 
 Run it from the shell::
 
-    python -m rnnlib.experiments.compare --quick     # seconds; writes results/compare_quick.*
-    python -m rnnlib.experiments.compare --full      # both cores, minutes; results/compare_full.*
+    python -m rnnlib.experiments.compare --quick     # seconds; writes compare_quick.*
+    python -m rnnlib.experiments.compare --full      # both cores, minutes; compare_full.*
+    python -m rnnlib.experiments.compare --full --out DIR    # write into DIR instead
+    python -m rnnlib.experiments.compare --quick --check     # rerun, compare, write nothing
 
 or from Python with :func:`run_config` (``QUICK`` or ``FULL``) and :func:`save_results`.
+
+The committed results are package data, ``rnnlib/data/comparison/`` (:data:`RESULTS`), read
+with :mod:`importlib.resources`, so chapter 7 finds them wherever rnnlib is installed (an
+editable checkout, or a wheel on Colab). The command line writes there by default, which in a
+checkout (an editable install) is the repository's copy.
 """
 
 from __future__ import annotations
@@ -33,14 +40,21 @@ import platform
 import sys
 import time
 from dataclasses import asdict, dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
 
 CELL_NAMES = ("vanilla", "prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
-RESULTS_DIR = Path(__file__).resolve().parents[2] / "results"
-# Two runs of the same configuration on this machine give bitwise equal numbers; another
-# machine's BLAS may differ in the last digits, which training can amplify a little.
+# The committed results: package data of rnnlib (declared in pyproject.toml), found through
+# importlib.resources, never through a path into the repository.
+RESULTS: Traversable = resources.files("rnnlib") / "data" / "comparison"
+# Two runs of the same configuration on one machine give bitwise equal numbers. Another
+# machine's BLAS kernel rounds differently, and training amplifies that: the quick
+# configuration (20 steps) moved by at most 4e-14 under OpenBLAS's Haswell and SandyBridge
+# kernels, one 300-step run of the full configuration (copy, vanilla RNN) by 3e-3. RTOL is the
+# tolerance of `--check` and of chapter 7 for the quick configuration only.
 RTOL = 1e-6
 
 
@@ -485,10 +499,23 @@ RUN_FIELDS = ("task", "cell", "phase", "lr", "seed", "n_hidden", "n_params", "st
               "time_per_step_ms", "cpu_time_s")
 
 
-def save_results(results: dict, directory: Path | str = RESULTS_DIR) -> dict[str, Path]:
+def results_dir() -> Path:
+    """The directory of the committed results, as a filesystem path (for writing them).
+
+    rnnlib installed from a directory (a checkout, a wheel) keeps its package data on disk; an
+    installation that does not (a zip) has to be given ``directory`` explicitly.
+    """
+    if isinstance(RESULTS, Path):
+        return RESULTS
+    raise OSError(f"rnnlib's package data is not on the filesystem ({RESULTS!r}); "
+                  "pass a directory to write the results into (--out DIR)")
+
+
+def save_results(results: dict, directory: Path | str | None = None) -> dict[str, Path]:
     """Write ``compare_<name>.json`` (everything), ``compare_<name>.csv`` (the summary table)
-    and ``compare_<name>_runs.csv`` (one row per run, sweep included)."""
-    directory = Path(directory)
+    and ``compare_<name>_runs.csv`` (one row per run, sweep included) into ``directory``
+    (default: the package's own copy, :func:`results_dir`)."""
+    directory = results_dir() if directory is None else Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     name = results["config"]["name"]
     paths = {"json": directory / f"compare_{name}.json",
@@ -529,9 +556,32 @@ def _unjson(x):
     return x
 
 
-def load_results(name: str = "full", directory: Path | str = RESULTS_DIR) -> dict:
-    """Read ``compare_<name>.json`` back (infinite losses of diverged runs included)."""
-    return _unjson(json.loads((Path(directory) / f"compare_{name}.json").read_text()))
+def results_file(name: str, kind: str = "json",
+                 directory: Path | str | Traversable | None = None) -> Traversable:
+    """The file ``compare_<name>.json`` (``kind="json"``), ``compare_<name>.csv`` (``"csv"``)
+    or ``compare_<name>_runs.csv`` (``"runs_csv"``) in ``directory`` (default: the committed
+    results, :data:`RESULTS`)."""
+    suffixes = {"json": ".json", "csv": ".csv", "runs_csv": "_runs.csv"}
+    if kind not in suffixes:
+        raise ValueError(f"kind must be one of {sorted(suffixes)}, got {kind!r}")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a configuration name such as 'full' or 'quick', "
+                        f"got {name!r}")
+    base = RESULTS if directory is None else directory
+    if isinstance(base, str):
+        base = Path(base)
+    return base / f"compare_{name}{suffixes[kind]}"
+
+
+def load_results(name: str = "full", directory: Path | str | Traversable | None = None) -> dict:
+    """Read ``compare_<name>.json`` back (infinite losses of diverged runs included), from
+    ``directory`` or, by default, from the committed results shipped with rnnlib."""
+    path = results_file(name, "json", directory)
+    if not path.is_file():
+        where = "rnnlib's package data" if directory is None else str(directory)
+        raise FileNotFoundError(f"no compare_{name}.json in {where}; run "
+                                f"python -m rnnlib.experiments.compare --{name}")
+    return _unjson(json.loads(path.read_text()))
 
 
 MEASURES = ("val_loss", "val_acc", "test_loss", "test_acc")
@@ -568,9 +618,12 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--quick", action="store_true", help="the small configuration (default)")
     which.add_argument("--full", action="store_true", help="the full comparison (minutes)")
     parser.add_argument("--workers", type=int, default=None, help="processes (full: 2)")
-    parser.add_argument("--out", default=str(RESULTS_DIR), help="directory for the results")
+    parser.add_argument("--out", default=None,
+                        help="directory for the results (default: rnnlib/data/comparison, the "
+                             "committed results shipped with rnnlib)")
     parser.add_argument("--check", action="store_true",
-                        help="compare with the saved results instead of overwriting them")
+                        help="compare with the saved results (in --out, or the committed ones) "
+                             "instead of overwriting them")
     args = parser.parse_args(argv)
     config = FULL if args.full else QUICK
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one BLAS thread per worker process
