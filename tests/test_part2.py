@@ -233,7 +233,7 @@ def test_forget_bias_widget_plots_bptt(bias, T):
         else widget.data["lstm"]
     np.testing.assert_allclose(line.get_ydata(), np.maximum(want, 1e-30), rtol=1e-9)
     assert len(line.get_xdata()) == T + 1
-    assert widget.view.legend.get_texts()[0].get_text().endswith(f"{bias:+.1f}")
+    assert widget.view.legend.get_texts()[0].get_text().endswith(f"{bias:+.1f} (measured)")
 
 
 # -- plots and diagrams ----------------------------------------------------------------------

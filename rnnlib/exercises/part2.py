@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import sigmoid
 from ..cells import make_cell
 from . import compare
+from .judge import judge
 
 
 def gate_data() -> dict:
@@ -68,14 +70,39 @@ def peephole_data() -> dict:
 
 
 def check_peephole_step(answer) -> bool:
-    """Chapter 6: ``h_t`` (shape (1, 3)) of the peephole LSTM for :func:`peephole_data`."""
+    """Chapter 6: ``h_t`` (shape (1, 3)) of the peephole LSTM for :func:`peephole_data`.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
     d = peephole_data()
     cell = make_cell("peephole", 2, 3, np.random.default_rng(0))
     _, h = cell.step(d["params"], (d["c"], d["h"]), d["x"])
-    return compare("peephole h_t", answer, h)
+    p, c_prev, h_prev, x = d["params"], d["c"], d["h"], d["x"]
+    # a typical slip: the read gate looks at c_{t-1} instead of the new c_t
+    c_new, _ = cell.step(p, (c_prev, h_prev), x)
+    o_old = sigmoid(h_prev @ p["W_o"].T + x @ p["U_o"].T + p["p_o"] * c_prev + p["b_o"])
+    # another: no peepholes at all (the basic LSTM's step)
+    basic = make_cell("lstm", 2, 3, np.random.default_rng(0))
+    _, h_basic = basic.step({k: v for k, v in p.items() if not k.startswith("p_")},
+                            (c_prev, h_prev), x)
+    return judge("peephole h_t", answer, h,
+                 hint="Compute i and f with p_i * c_{t-1} and p_f * c_{t-1}, the new c_t, then "
+                      "o from p_o * c_t, and h_t = o * tanh(c_t).",
+                 near={"old c": (o_old * np.tanh(c_new), ("Your read gate looked at c_{t-1}; "
+                                 "in eq-peephole o_t sees the new cell state c_t.")),
+                       "no peepholes": (h_basic, ("This is the basic LSTM's h_t: the peephole "
+                                        "terms p_i, p_f, p_o are missing."))})
 
 
 def check_forget_bias(answer, steps: int = 100, kept: float = 0.5) -> bool:
-    """Chapter 6: the forget bias b with ``sigma(b) ** steps == kept`` (other weights zero)."""
+    """Chapter 6: the forget bias b with ``sigma(b) ** steps == kept`` (other weights zero).
+
+    The carousel path alone: ``dL/dc_0 = prod f_t * dL/dc_steps`` with every ``f_t = sigma(b)``.
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
     f = kept ** (1.0 / steps)
-    return compare("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-4)
+    return judge("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-4, atol=0.0,
+                 hint=f"Solve sigma(b)^{steps} = {kept}: first find f = sigma(b), then invert "
+                      "the sigmoid, b = log(f / (1 - f)).",
+                 near={"f": (f, ("That is the keep gate f itself; the question asks for "
+                                "the bias b with sigma(b) = f."))})

@@ -299,10 +299,6 @@ def state_grad_norms(cell_name: str, T: int = 100, n: int = 16, keep_bias: float
     return res.state_grad_norms(0)
 
 
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
 def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: int = 0,
                          batch: int = 4) -> dict:
     """``||dL/dc_t||`` for a basic LSTM and ``||dL/ds_t||`` for a vanilla RNN, fast.
@@ -310,40 +306,15 @@ def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, se
     The same quantity as :func:`state_grad_norms` (``"lstm"`` with ``keep_bias=forget_bias``,
     and ``"vanilla"``), computed by a hand-written reverse pass on plain arrays so that a widget
     can redraw in milliseconds. ``tests/test_part2.py`` checks it against :func:`rnnlib.bptt`.
-    Returns ``{"t": (T+1,), "lstm": (T+1,), "vanilla": (T+1,)}``.
+    The LSTM part is :func:`rnnlib.experiments.lstm_gradient_flow.lstm_gradient_paths`.
+    Returns ``{"t": (T+1,), "lstm": (T+1,), "carousel": (T+1,), "vanilla": (T+1,)}``, where
+    ``"carousel"`` is the diag(f)-only prediction ``||prod_{k>t} f_k * dL/dc_T||`` on the
+    same run (the constant error carousel alone, without the paths through ``h``).
     """
-    rng = np.random.default_rng(seed)
-    cell = make_cell("lstm", 4, n, rng)
-    p = cell.params
-    p["b_f"][:] = forget_bias
-    xs = rng.normal(size=(T, batch, 4))
-    g = rng.normal(size=(batch, n))
-    # forward, keeping what the reverse pass needs
-    c, h = cell.initial_state(batch)
-    cache = []
-    for x in xs:
-        i = _sigmoid(h @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])
-        f = _sigmoid(h @ p["W_f"].T + x @ p["U_f"].T + p["b_f"])
-        o = _sigmoid(h @ p["W_o"].T + x @ p["U_o"].T + p["b_o"])
-        cand = np.tanh(h @ p["W"].T + x @ p["U"].T + p["b"])
-        c_new = f * c + i * cand
-        tc = np.tanh(c_new)
-        cache.append((c, i, f, o, cand, tc))
-        c, h = c_new, o * tc
-    # reverse: L = sum(g * h_T)
-    dc, dh = np.zeros_like(c), g.copy()  # dc: the part of dL/dc_{t+1} through c_{t+2}
-    lstm = np.zeros(T + 1)
-    for t in range(T - 1, -1, -1):
-        c_prev, i, f, o, cand, tc = cache[t]
-        dc_tot = dc + dh * o * (1 - tc * tc)  # total dL/dc_{t+1}, through h_{t+1} too
-        lstm[t + 1] = np.linalg.norm(dc_tot)
-        da_o = dh * tc * o * (1 - o)
-        da_i = dc_tot * cand * i * (1 - i)
-        da_f = dc_tot * c_prev * f * (1 - f)
-        da_g = dc_tot * i * (1 - cand * cand)
-        dc = dc_tot * f
-        dh = da_i @ p["W_i"] + da_f @ p["W_f"] + da_o @ p["W_o"] + da_g @ p["W"]
-    lstm[0] = np.linalg.norm(dc)  # c_0 reaches the loss only through c_1
+    from .lstm_gradient_flow import lstm_gradient_paths
+
+    paths = lstm_gradient_paths(T, n, forget_bias, seed, batch)
+    lstm, carousel = paths["full"], paths["carousel"]
     # the vanilla RNN with the same seed, as state_grad_norms("vanilla", ...) builds it
     rng = np.random.default_rng(seed)
     van = make_cell("vanilla", 4, n, rng)
@@ -361,7 +332,7 @@ def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, se
     for t in range(T - 1, -1, -1):
         ds = (ds * (1 - outs[t] ** 2)) @ W
         vanilla[t] = np.linalg.norm(ds)
-    return {"t": np.arange(T + 1), "lstm": lstm, "vanilla": vanilla}
+    return {"t": np.arange(T + 1), "lstm": lstm, "carousel": carousel, "vanilla": vanilla}
 
 
 # -- item 15: a timing task for peepholes --------------------------------------------------

@@ -153,12 +153,19 @@ def plot_training_record(records: dict, fig=None):
 # -- items 14 and 15 ------------------------------------------------------------------------
 
 
-def plot_grad_flow(norms: dict, ax=None, title=None):
-    """``||dL/ds_t||`` against t, one line per cell (a dict name -> (T + 1,) array)."""
+def plot_grad_flow(norms: dict, ax=None, title=None, carousel: dict | None = None):
+    """``||dL/ds_t||`` against t, one line per cell (a dict name -> (T + 1,) array).
+
+    ``carousel`` (optional, name -> (T + 1,)): a prediction drawn dotted in the cell's color,
+    e.g. the LSTM's diag(f)-only (constant error carousel) prediction, on the same axes.
+    """
     fig, ax = new_figure(ax, figsize=(7, 3.6))
     for name, g in norms.items():
         ax.semilogy(np.arange(len(g)), np.maximum(g, 1e-30), color=CELL_COLORS.get(name),
                     label=_label(name))
+    for name, g in (carousel or {}).items():
+        ax.semilogy(np.arange(len(g)), np.maximum(g, 1e-30), color=CELL_COLORS.get(name),
+                    ls=":", lw=2, label=f"{_label(name)}: carousel alone (product of f)")
     ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
            title=title or "How much of the final error reaches step t")
     ax.legend(fontsize=8)
@@ -166,28 +173,38 @@ def plot_grad_flow(norms: dict, ax=None, title=None):
 
 
 class ForgetBiasView(View):
-    """The forget-bias widget: LSTM ``||dL/dc_t||`` and the vanilla RNN's, against t."""
+    """The forget-bias widget: LSTM ``||dL/dc_t||``, its diag(f)-only prediction, the vanilla RNN's.
+
+    ``update`` takes the dict of :func:`rnnlib.experiments.part2.lstm_cell_grads_fast` plus
+    ``"forget_bias"``; the dotted line is its ``"carousel"`` entry (the product of the forget
+    gates applied to ``dL/dc_T``: what the constant error carousel alone would carry back).
+    """
 
     def __init__(self):
         super().__init__(figsize=(7, 3.6))
         ax = self.axes[0, 0]
         self.lstm_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["lstm"])[0])
+        self.carousel_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["lstm"],
+                                                      ls=":", lw=2)[0])
         self.vanilla_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["vanilla"],
                                                      ls="--")[0])
         self.legend = self.dynamic(ax.legend(
-            [self.lstm_line, self.vanilla_line], ["basic LSTM, forget bias +0.0",
-                                                  "vanilla RNN (same init)"],
+            [self.lstm_line, self.carousel_line, self.vanilla_line],
+            ["basic LSTM, forget bias +0.0 (measured)", "carousel alone: product of f_t",
+             "vanilla RNN (same init)"],
             fontsize=8, loc="lower right"))
         ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
-               title="Gradient reaching step t from a loss at the last step", ylim=(1e-12, 1e2))
+               title="Gradient reaching step t from a loss at the last step", ylim=(1e-12, 1e3))
 
     def update(self, data: dict) -> None:
         ax = self.axes[0, 0]
         t = data["t"]
         self.lstm_line.set_data(t, np.maximum(data["lstm"], 1e-30))
+        self.carousel_line.set_data(t, np.maximum(data["carousel"], 1e-30))
         self.vanilla_line.set_data(t, np.maximum(data["vanilla"], 1e-30))
         stable_limits(ax, t[0], t[-1], axis="x", pad=0.0)
-        self.legend.get_texts()[0].set_text(f"basic LSTM, forget bias {data['forget_bias']:+.1f}")
+        self.legend.get_texts()[0].set_text(
+            f"basic LSTM, forget bias {data['forget_bias']:+.1f} (measured)")
 
 
 def plot_shadow_state(data: dict, fig=None):
