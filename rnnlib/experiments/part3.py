@@ -57,8 +57,44 @@ def depth_gradients(depth: int = 100, gate_biases=(-6.0, -4.0, -2.0, 0.0), init_
 
 
 def carry_product(gate_bias: float, depth: int) -> float:
-    """``(1 - sigma(b_T))^depth``: what the carry path alone keeps of a gradient over ``depth`` layers."""
-    return float((1.0 - 1.0 / (1.0 + np.exp(-gate_bias))) ** depth)
+    """``(1 - sigma(b_tau))^depth``: what the carry path alone keeps of a gradient over ``depth``
+    layers (``b_tau``, the transform-gate bias, is ``b_T`` in the code).
+
+    Computed in log space, ``exp(-depth * log(1 + e^b))``, so that neither ``1 - sigma(b)`` nor
+    the power loses digits; the result underflows to 0 only below about 1e-308.
+    """
+    return float(np.exp(-depth * np.logaddexp(0.0, gate_bias)))
+
+
+def weight_spectra(kind: str = "plain", depth: int = 100, init_scale: float = 0.8, width: int = 32,
+                   seed: int = 0) -> dict[str, np.ndarray]:
+    """Per layer of :func:`deep_stack`: the spectral norm ``||W_l||_2`` (largest singular value)
+    and the spectral radius (largest ``|eigenvalue|``) of its weight matrix ``W_l`` (n, n).
+
+    Returns ``{"norm": (depth,), "radius": (depth,), "rms": (depth,)}``, ``rms`` being the
+    root-mean-square singular value ``||W_l||_F / sqrt(n)``, the factor by which ``W_l``
+    stretches a random direction on average. For entries drawn from N(0, s^2/n) the radius and
+    the rms are close to ``s`` but the norm close to ``2 s``: the chapter-2 bound, which needs
+    ``gamma ||W|| < 1``, can fail while the products still shrink.
+    """
+    weights = [p["W"] for p in deep_stack(kind, depth, 0.0, init_scale, width, seed).layers]
+    return {"norm": np.array([np.linalg.norm(W, 2) for W in weights]),
+            "radius": np.array([np.abs(np.linalg.eigvals(W)).max() for W in weights]),
+            "rms": np.array([np.linalg.norm(W) / np.sqrt(W.shape[0]) for W in weights])}
+
+
+def extended_precision_ratio(kind: str, depth: int, gate_bias: float, init_scale: float = 0.8,
+                             width: int = 32, batch: int = 8, seed: int = 0) -> float:
+    """``||dL/dy_0|| / ||dL/dy_depth||`` recomputed in ``np.longdouble`` (80-bit extended on x86,
+    plain float64 where the platform has nothing wider): a check that a tiny float64 ratio is a
+    measurement and not rounding noise."""
+    x, u = probe_batch(width, batch, seed)
+    stack = deep_stack(kind, depth, gate_bias, init_scale, width, seed)
+    for p in stack.layers:
+        for k in p:
+            p[k] = p[k].astype(np.longdouble)
+    norms = stack.gradient_norms(x.astype(np.longdouble), u.astype(np.longdouble))
+    return float(norms[0] / norms[-1])
 
 
 # ---------------------------------------------------------------------------------------
