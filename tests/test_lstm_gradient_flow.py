@@ -153,12 +153,14 @@ def test_chapter6_checks_never_print_the_answer(capsys):
     f = 0.5 ** (1 / 100)
     b = np.log(f / (1 - f))
     assert exercises.check_forget_bias(b)
+    assert exercises.check_forget_bias(4.97)  # the book's rounded answer is accepted
     for wrong in (4.5, f, 0.0):
         assert not exercises.check_forget_bias(wrong)
     out = capsys.readouterr().out
     assert "correct" in out and out.count("not yet") == 3
     assert "4.97" not in out and f"{b:.4g}" not in out and "0.993" not in out
     assert "keep gate f itself" in out  # the slip of answering f is named
+    assert "keeps 0.331 of the gradient" in out and "a larger bias" in out  # for b = 4.5
 
     d = exercises.peephole_data()
     cell = rnnlib.make_cell("peephole", 2, 3, np.random.default_rng(0))

@@ -101,8 +101,17 @@ def check_forget_bias(answer, steps: int = 100, kept: float = 0.5) -> bool:
     Prints right or wrong and, when wrong, a hint (never the expected value).
     """
     f = kept ** (1.0 / steps)
-    return judge("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-4, atol=0.0,
-                 hint=f"Solve sigma(b)^{steps} = {kept}: first find f = sigma(b), then invert "
-                      "the sigmoid, b = log(f / (1 - f)).",
+    hint = (f"Solve sigma(b)^{steps} = {kept}: first find f = sigma(b), then invert the "
+            "sigmoid, b = log(f / (1 - f)).")
+    try:
+        b = float(answer)
+    except (TypeError, ValueError):
+        b = None
+    if b is not None and np.isfinite(b):  # say what the reader's bias keeps, and which way to go
+        keeps = float(np.exp(-steps * np.logaddexp(0.0, -b)))  # sigma(b)^steps, without underflow
+        way = "a larger bias" if keeps < kept else "a smaller bias"
+        hint = (f"With b = {b:g} the carousel keeps {keeps:.3g} of the gradient after {steps} "
+                f"steps; {way} is needed. " + hint)
+    return judge("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-3, atol=0.0, hint=hint,
                  near={"f": (f, ("That is the keep gate f itself; the question asks for "
                                 "the bias b with sigma(b) = f."))})
