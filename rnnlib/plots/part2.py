@@ -188,12 +188,13 @@ class ForgetBiasView(View):
                                                       ls=":", lw=2)[0])
         self.vanilla_line = self.dynamic(ax.semilogy([1], [1], color=CELL_COLORS["vanilla"],
                                                      ls="--")[0])
-        self.legend = self.dynamic(ax.legend(
+        # above the axes, so that no setting of the sliders hides a line under it
+        self.legend = self.dynamic(self.figure.legend(
             [self.lstm_line, self.carousel_line, self.vanilla_line],
             ["basic LSTM, forget bias +0.0 (measured)", "carousel alone: product of f_t",
              "vanilla RNN (same init)"],
-            fontsize=8, loc="lower right"))
-        ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
+            fontsize=8, loc="outside upper center", ncols=2))
+        ax.set(xlabel="time step t", ylabel="||dL/dc_t||, vanilla ||dL/ds_t|| (log)",
                title="Gradient reaching step t from a loss at the last step", ylim=(1e-12, 1e3))
 
     def update(self, data: dict) -> None:
