@@ -12,9 +12,13 @@ without gradients (for widgets) and records a graph when given tensors (for trai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
+
+from .checks import describe, real_array
 
 ArrayLike = np.ndarray | float | int
 
@@ -42,7 +46,9 @@ class Tensor:
         backward: Callable[[np.ndarray], None] | None = None,
         name: str = "",
     ):
-        self.data = np.asarray(data, dtype=np.float64)
+        if type(data) is not np.ndarray or data.dtype != np.float64:  # op results skip this
+            data = real_array(data, "Tensor data")
+        self.data = data
         self.grad: np.ndarray | None = None
         self._owns_grad = False  # True once .grad is an array no other node holds
         self._constant = False  # True for arrays wrapped by as_tensor: no gradient needed
@@ -94,14 +100,15 @@ class Tensor:
                     f"{self.shape}. Pass grad= of that shape."
                 )
             grad = np.ones_like(self.data)
-        grad = np.asarray(grad, dtype=np.float64)
+        grad = real_array(grad, "grad")
         if grad.shape != self.shape:
             raise ValueError(f"grad has shape {grad.shape}; expected {self.shape}")
-        order = _topological_order(self)
-        self._accumulate(grad)
-        for node in reversed(order):
-            if node._backward is not None and node.grad is not None:
-                node._backward(node.grad)
+        with collector_paused():
+            order = _topological_order(self)
+            self._accumulate(grad)
+            for node in reversed(order):
+                if node._backward is not None and node.grad is not None:
+                    node._backward(node.grad)
         for node in order:  # gradients handed out from now on are never changed in place
             node._owns_grad = False
 
@@ -145,11 +152,12 @@ class Tensor:
 
     def __truediv__(self, other: ArrayLike | Tensor) -> Tensor:
         other = as_tensor(other)
-        out = Tensor(self.data / other.data, (self, other))
+        quotient = self.data / other.data
+        out = Tensor(quotient, (self, other))
 
-        def backward(g: np.ndarray) -> None:
+        def backward(g: np.ndarray) -> None:  # uses `quotient`, not `out`: no reference cycle
             self._accumulate(g / other.data)
-            other._accumulate(-g * out.data / other.data)
+            other._accumulate(-g * quotient / other.data)
 
         out._backward = backward
         return out
@@ -158,15 +166,22 @@ class Tensor:
         return as_tensor(other) / self
 
     def __pow__(self, exponent: float) -> Tensor:
-        if not np.isscalar(exponent):
-            raise TypeError(f"Tensor ** expects a constant number, got {type(exponent).__name__}")
+        if not np.isscalar(exponent) or isinstance(exponent, (str, bytes, complex)):
+            raise TypeError(f"Tensor ** expects a constant real number, got {describe(exponent)}")
         out = Tensor(self.data**exponent, (self,))
         out._backward = lambda g: self._accumulate(g * exponent * self.data ** (exponent - 1))
         return out
 
     def __matmul__(self, other: ArrayLike | Tensor) -> Tensor:
         other = as_tensor(other)
-        out = Tensor(self.data @ other.data, (self, other))
+        try:
+            product = self.data @ other.data
+        except ValueError:
+            raise ValueError(
+                f"cannot multiply shapes {self.shape} @ {other.shape}: the last axis of the left "
+                f"operand must equal the second-to-last (or only) axis of the right"
+            ) from None
+        out = Tensor(product, (self, other))
 
         def backward(g: np.ndarray) -> None:
             a, b = self.data, other.data
@@ -241,6 +256,27 @@ def as_tensor(x: ArrayLike | Tensor) -> Tensor:
     out = Tensor(x)
     out._constant = True
     return out
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, and restore its state on exit,
+    normal or by an exception.
+
+    Building and differentiating a graph of T steps allocates many small objects, and the
+    collector walks all the live ones each time it runs: at T = 5,000 that walk took 40% of a
+    training step. The engine's graphs hold no reference cycles (every ``backward`` closure
+    points to its parents, never to its own output), so reference counting frees each graph as
+    soon as it is dropped and nothing piles up while the collector sleeps. Nested blocks are
+    fine: only the outermost one turns the collector back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:

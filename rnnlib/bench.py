@@ -1,13 +1,19 @@
 """Benchmark: one training step (forward and backward) of rnnlib's BasicLSTM against PyTorch.
 
-Run ``python -m rnnlib.bench`` (``--quick`` for fewer repeats). For each size it times, in the
-same process, the best (minimum) of several repeats of:
+Run ``python -m rnnlib.bench`` (``--quick`` for fewer repeats). For each size it times, in a
+fresh process, the best (minimum) of several repeats of:
 
 * rnnlib: ``rnnlib.bptt`` of a ``BasicLSTM`` with a loss ``sum_t <R_t, h_t>`` (float64);
 * torch ``LSTMCell`` loop: the same computation, a Python loop over ``torch.nn.LSTMCell``;
 * torch ``nn.LSTM``: the fused layer (for reference);
 
 in float64 and, for information, float32. PyTorch is optional; without it only rnnlib runs.
+
+``python -m rnnlib.bench --scaling`` times instead how the cost of one step grows with the
+sequence length: rnnlib's BasicLSTM at B = 8, n_in = n = 32 for T = 100, 1,000 and 5,000, as
+milliseconds per time step (forward and backward), with the ratio T = 5,000 / T = 1,000 (flat
+is 1.00), the peak memory of the process, and the same run with Python's cyclic garbage
+collector left running during BPTT (what rnnlib did before it paused it).
 
 Threads: numpy's BLAS and torch both read ``OMP_NUM_THREADS``; on a busy machine
 ``OMP_NUM_THREADS=1 python -m rnnlib.bench`` gives steadier numbers (the load average is
@@ -33,6 +39,8 @@ SIZES = [  # (T, B, n_in, n_hidden)
     (50, 32, 32, 128),
     (100, 64, 64, 256),
 ]
+SCALING_LENGTHS = (100, 1000, 5000)
+SCALING_SIZE = (8, 32, 32)  # B, n_in, n_hidden
 
 
 def best_time(fn, repeats: int) -> tuple[float, float]:
@@ -89,8 +97,17 @@ def torch_steps(torch, T: int, B: int, n_in: int, n: int, dtype):
 
 
 def measure(what: str, size: tuple[int, int, int, int], repeats: int) -> tuple[float, float]:
-    """Best (wall, CPU) seconds of one kind of step: ``rnnlib``, or ``torch-<loop|fused>-<f64|f32>``."""
+    """Best (wall, CPU) seconds of one kind of step: ``rnnlib``, ``rnnlib-gc`` (the cyclic
+    garbage collector left running), or ``torch-<loop|fused>-<f64|f32>``."""
     if what == "rnnlib":
+        return best_time(rnnlib_step(*size), repeats)
+    if what == "rnnlib-gc":
+        import contextlib
+
+        from . import autograd, unroll
+
+        # undo the pause for this (fresh) process only: what BPTT cost before it
+        autograd.collector_paused = unroll.collector_paused = contextlib.nullcontext
         return best_time(rnnlib_step(*size), repeats)
     import torch
 
@@ -107,18 +124,68 @@ def in_fresh_process(what: str, size: tuple[int, int, int, int], repeats: int) -
     doubled it, and so, in some runs, did timing other sizes first), which no fair table can
     absorb. A fresh process gives the steady value.
     """
-    code = (f"from rnnlib.bench import measure; "
-            f"print(*measure({what!r}, {tuple(size)!r}, {repeats}))")
+    wall, cpu, _ = in_fresh_process_with_memory(what, size, repeats)
+    return wall, cpu
+
+
+def in_fresh_process_with_memory(what: str, size: tuple[int, int, int, int],
+                                 repeats: int) -> tuple[float, float, float]:
+    """:func:`in_fresh_process`, plus the peak resident memory of that process in MB."""
+    code = (f"import resource; from rnnlib.bench import measure; "
+            f"print(*measure({what!r}, {tuple(size)!r}, {repeats}), "
+            f"resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    wall, cpu = out.stdout.split()
-    return float(wall), float(cpu)
+    wall, cpu, rss_kb = out.stdout.split()
+    return float(wall), float(cpu), float(rss_kb) / 1024.0
+
+
+def scaling(repeats: int) -> dict[int, dict[str, float]]:
+    """Per-step cost of rnnlib's BPTT at each of :data:`SCALING_LENGTHS`: best wall and CPU
+    milliseconds per time step, peak memory (MB), and the CPU ms per step with the garbage
+    collector running. Each number comes from a fresh process."""
+    B, n_in, n = SCALING_SIZE
+    rows = {}
+    for T in SCALING_LENGTHS:
+        r = max(1, repeats if T <= 1000 else repeats // 2)  # a T = 5,000 step takes seconds
+        wall, cpu, rss = in_fresh_process_with_memory("rnnlib", (T, B, n_in, n), r)
+        _, cpu_gc, _ = in_fresh_process_with_memory("rnnlib-gc", (T, B, n_in, n), r)
+        rows[T] = {"wall": wall * 1e3 / T, "cpu": cpu * 1e3 / T, "rss": rss,
+                   "cpu_gc": cpu_gc * 1e3 / T}
+    return rows
+
+
+def print_scaling(repeats: int) -> None:
+    B, n_in, n = SCALING_SIZE
+    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+          f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; BasicLSTM, "
+          f"B = {B}, n_in = {n_in}, n = {n}; each number measured in a fresh process")
+    print("best time of one BPTT (forward + backward) per time step, milliseconds; peak memory "
+          "of the process; the last column with the garbage collector running during BPTT")
+    header = (f"{'T':>6} | {'wall ms/step':>12} | {'CPU ms/step':>11} | {'peak MB':>7} | "
+              f"{'CPU ms/step, gc on':>18}")
+    print(header)
+    print("-" * len(header))
+    rows = scaling(repeats)
+    for T, r in rows.items():
+        print(f"{T:>6} | {r['wall']:12.3f} | {r['cpu']:11.3f} | {r['rss']:7.0f} | "
+              f"{r['cpu_gc']:18.3f}")
+    a, b = rows[SCALING_LENGTHS[-2]], rows[SCALING_LENGTHS[-1]]
+    print(f"ratio T = {SCALING_LENGTHS[-1]:,} / T = {SCALING_LENGTHS[-2]:,} per step: wall "
+          f"{b['wall'] / a['wall']:.2f}, CPU {b['cpu'] / a['cpu']:.2f}; with the collector "
+          f"running, CPU {b['cpu_gc'] / a['cpu_gc']:.2f}. Memory per step: "
+          f"{(b['rss'] - a['rss']) * 1024 / (SCALING_LENGTHS[-1] - SCALING_LENGTHS[-2]):.0f} KB")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--scaling", action="store_true",
+                        help="time per step at T = 100, 1,000 and 5,000 instead of the torch table")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
+    if args.scaling:
+        print_scaling(repeats)
+        return
     has_torch = importlib.util.find_spec("torch") is not None
     if not has_torch:
         print("PyTorch is not installed: timing rnnlib only. For the comparison: "

@@ -15,6 +15,7 @@ returns the value to use. :class:`GateProbe` records every gate and can pin some
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from .autograd import data_of, sigmoid, sqrt, tanh
 from .autograd import relu as _relu
+from .checks import describe, generator, integer, keyword_arguments
 from .init import Initializer, get_initializer
 
 Probe = Callable[[str, Any], Any]
@@ -40,11 +42,27 @@ class GateProbe:
     """
 
     def __init__(self, fixed: dict[str, float] | None = None):
+        if fixed is not None and not isinstance(fixed, dict):
+            raise TypeError(f"fixed must be a dict gate name -> value in [0, 1], e.g. "
+                            f"{{'f': 1.0}}; got {describe(fixed)}")
         self.fixed = dict(fixed or {})
         for name, value in self.fixed.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                                 np.floating)):
+                raise TypeError(f"gate {name!r} must be fixed to a number in [0, 1], "
+                                f"got {describe(value)}")
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"gate {name!r} fixed to {value}; gates live in [0, 1]")
         self.values: dict[str, list[np.ndarray]] = {}
+
+    def check_gates(self, cell: Cell) -> None:
+        """A ValueError if this probe pins a gate that ``cell`` does not compute (such a pin
+        would be ignored without a word). Called by :func:`rnnlib.run` and ``cell.step``."""
+        unknown = sorted(set(self.fixed) - set(cell.gate_names))
+        if unknown:
+            has = f"its gates are {cell.gate_names}" if cell.gate_names else "it has no gates"
+            raise ValueError(f"GateProbe pins gate(s) {unknown}, which {cell.name} does not "
+                             f"compute; {has}")
 
     def __call__(self, name: str, value):
         if name in self.fixed:
@@ -69,6 +87,14 @@ class Cell:
     gate_names: tuple[str, ...] = ()
     state_names: tuple[str, ...] = ("s",)
 
+    def __init_subclass__(cls, **kwargs):
+        # every cell's own ``step`` stays as written (it reads like the equations, and the book
+        # shows its source); the checks of its arguments wrap it here, once per class
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not hasattr(step, "__wrapped__"):
+            cls.step = _checked_step(step)
+
     def __init__(
         self,
         n_in: int,
@@ -78,23 +104,16 @@ class Cell:
         init_scale: float = 1.0,
         input_init: str | Initializer | None = None,
     ):
-        for label, value in (("n_in", n_in), ("n_hidden", n_hidden)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{label} must be a positive integer, got {value!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"rng must be a numpy Generator (np.random.default_rng(seed)), "
-                f"got {type(rng).__name__}"
-            )
-        self.n_in, self.n_hidden = int(n_in), int(n_hidden)
+        self.n_in, self.n_hidden = integer(n_in, "n_in"), integer(n_hidden, "n_hidden")
+        generator(rng)
         recurrent = get_initializer(init, init_scale)
         inputs = get_initializer(input_init if input_init is not None else init, init_scale)
         self.params: dict[str, np.ndarray] = {}
         for name, shape in self.param_shapes().items():
             if name.startswith("W"):
-                self.params[name] = recurrent(rng, shape)
+                self.params[name] = _initialized(recurrent, rng, shape, name)
             elif name.startswith("U"):
-                self.params[name] = inputs(rng, shape)
+                self.params[name] = _initialized(inputs, rng, shape, name)
             else:  # biases and peephole vectors start at zero
                 self.params[name] = np.zeros(shape)
 
@@ -121,16 +140,98 @@ class Cell:
 
     def initial_state(self, batch: int):
         """Zeros of shape ``(batch, n_hidden)``; a tuple of two for two-vector cells."""
-        if not isinstance(batch, (int, np.integer)) or batch < 1:
-            raise ValueError(f"batch must be a positive integer, got {batch!r}")
+        batch = integer(batch, "batch")
         zeros = [np.zeros((batch, self.n_hidden)) for _ in self.state_names]
         return zeros[0] if len(zeros) == 1 else tuple(zeros)
 
     def _gate(self, name: str, value, probe: Probe | None):
         return value if probe is None else probe(name, value)
 
+    def check_probe(self, probe) -> None:
+        """A TypeError unless ``probe`` is callable; a ValueError if it is a :class:`GateProbe`
+        pinning a gate this cell does not have."""
+        if not callable(probe):
+            raise TypeError(f"probe must be a callable probe(name, value) -> value, such as "
+                            f"GateProbe(); got {describe(probe)}")
+        if isinstance(probe, GateProbe):
+            probe.check_gates(self)
+
+    def check_step(self, p, state, x, probe=None) -> None:
+        """Check the arguments of :meth:`step` (shapes and names, never values): a ValueError or
+        TypeError saying what this cell expects. ``step`` runs it on every call; it costs about
+        a microsecond."""
+        x_shape = _shape(x)
+        if len(x_shape) < 1 or x_shape[-1] != self.n_in:
+            raise ValueError(f"x has shape {x_shape}; {self!r} expects (B, {self.n_in})")
+        if len(self.state_names) > 1:
+            if not isinstance(state, (tuple, list)) or len(state) != len(self.state_names):
+                raise ValueError(
+                    f"{self.name} carries {len(self.state_names)} state vectors "
+                    f"{self.state_names}: pass a tuple of two (B, {self.n_hidden}) arrays; "
+                    f"got {describe(state)}"
+                )
+            parts = state
+        elif isinstance(state, (tuple, list)):
+            raise ValueError(f"{self.name} carries one state vector 's' (an array of shape "
+                             f"(B, {self.n_hidden})); got a {type(state).__name__} of {len(state)}")
+        else:
+            parts = (state,)
+        for name, part in zip(self.state_names, parts):
+            shape = _shape(part)
+            if shape[-1:] != (self.n_hidden,) or shape[:-1] != x_shape[:-1]:
+                raise ValueError(
+                    f"state {name!r} has shape {shape}; {self!r} expects "
+                    f"{(*x_shape[:-1], self.n_hidden)} for x of shape {x_shape}"
+                )
+        if not isinstance(p, dict):
+            raise TypeError(f"p must be a dict of parameters (like cell.params), got {describe(p)}")
+        if not self._param_names <= p.keys():
+            missing = sorted(self._param_names - p.keys())
+            raise ValueError(f"parameters {missing} are missing; {self!r} needs "
+                             f"{sorted(self._param_names)}, got {sorted(p)}")
+        if probe is not None:
+            self.check_probe(probe)
+
+    @functools.cached_property
+    def _param_names(self) -> frozenset[str]:
+        return frozenset(self.param_shapes())
+
     def __repr__(self) -> str:
         return f"{self.name}(n_in={self.n_in}, n_hidden={self.n_hidden})"
+
+
+def _shape(value) -> tuple[int, ...]:
+    shape = getattr(value, "shape", None)  # arrays and tensors; lists go through numpy
+    return tuple(shape) if shape is not None else np.shape(value)
+
+
+def _checked_step(step):
+    """``step`` preceded by :meth:`Cell.check_step` (``functools.wraps`` keeps its source,
+    name and docstring visible)."""
+
+    @functools.wraps(step)
+    def checked(self, p, state, x, probe=None):
+        self.check_step(p, state, x, probe)
+        return step(self, p, state, x, probe)
+
+    return checked
+
+
+def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tuple[int, int],
+                 name: str) -> np.ndarray:
+    """``initializer(rng, shape)``, checked: an initializer given as a callable must return a
+    finite float array of exactly ``shape``."""
+    value = initializer(rng, shape)
+    arr = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else None
+    if arr is None or arr.dtype.kind not in "biuf":
+        raise TypeError(f"the initializer of {name!r} must return a real array of shape {shape}, "
+                        f"got {describe(value)}")
+    if arr.shape != shape:
+        raise ValueError(f"the initializer of {name!r} returned shape {arr.shape}; "
+                         f"expected {shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"the initializer of {name!r} returned NaN or inf; expected finite numbers")
+    return np.array(arr, dtype=np.float64)  # a copy the cell owns
 
 
 def _gate_shapes(n: int, m: int, gates: str) -> dict[str, tuple[int, ...]]:
@@ -145,7 +246,7 @@ class VanillaRNN(Cell):
 
     def __init__(self, n_in, n_hidden, rng, init="uniform", init_scale=1.0, input_init=None,
                  activation: str = "tanh"):
-        if activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise ValueError(
                 f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}"
             )
@@ -215,7 +316,7 @@ class GRU(Cell):
 
     def __init__(self, n_in, n_hidden, rng, init="uniform", init_scale=1.0, input_init=None,
                  form: str = "tutorial"):
-        if form not in self.FORMS:
+        if not isinstance(form, str) or form not in self.FORMS:
             raise ValueError(f"unknown GRU form {form!r}; expected one of {self.FORMS}")
         self.form = form
         super().__init__(n_in, n_hidden, rng, init, init_scale, input_init)
@@ -333,6 +434,7 @@ CELLS: dict[str, type[Cell]] = {
 
 def make_cell(name: str, n_in: int, n_hidden: int, rng: np.random.Generator, **kwargs) -> Cell:
     """Build a cell by its short name (``"vanilla"``, ``"lstm"``, ``"gru"``, ...)."""
-    if name not in CELLS:
+    if not isinstance(name, str) or name not in CELLS:
         raise ValueError(f"unknown cell {name!r}; expected one of {sorted(CELLS)}")
+    keyword_arguments(CELLS[name], kwargs, skip=3)
     return CELLS[name](n_in, n_hidden, rng, **kwargs)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import Tensor, sigmoid, tanh
+from .checks import describe, finite_array, generator, integer, number
 
 KINDS = ("plain", "residual", "highway")
 
@@ -40,9 +41,18 @@ def highway_layer(p: dict, x):
 LAYERS = {"plain": plain_layer, "residual": residual_layer, "highway": highway_layer}
 
 
+def _check_kind(kind) -> str:
+    if not isinstance(kind, str) or kind not in LAYERS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return kind
+
+
 def draw_normals(kind: str, width: int, depth: int, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
     """Standard normal draws for the weights of ``depth`` layers, layer by layer (``W``, then
     ``W_T`` for highway layers): the first ``d`` layers of a deeper draw are a draw of ``d``."""
+    _check_kind(kind)
+    width, depth = integer(width, "width"), integer(depth, "depth")
+    generator(rng)
     names = ("W", "W_T") if kind == "highway" else ("W",)
     return [{k: rng.standard_normal((width, width)) for k in names} for _ in range(depth)]
 
@@ -56,10 +66,6 @@ class Stack:
 
     def __init__(self, kind: str, width: int, depth: int, rng: np.random.Generator,
                  gate_bias: float = -2.0, init_scale: float = 1.0):
-        if kind not in LAYERS:
-            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-        if depth < 1 or width < 1:
-            raise ValueError(f"depth and width must be positive, got depth={depth}, width={width}")
         self._build(kind, draw_normals(kind, width, depth, rng), gate_bias, init_scale)
 
     @classmethod
@@ -67,11 +73,26 @@ class Stack:
                      init_scale: float = 1.0) -> Stack:
         """The stack whose weights are ``init_scale / sqrt(n)`` times the given standard normal
         draws (one dict per layer, from :func:`draw_normals`): the same numbers as drawing anew."""
+        _check_kind(kind)
+        if not isinstance(normals, list) or not normals:
+            raise ValueError(f"normals must be a non-empty list of dicts (one per layer, from "
+                             f"draw_normals), got {describe(normals)}")
+        names = ("W", "W_T") if kind == "highway" else ("W",)
+        for layer, z in enumerate(normals):
+            if not isinstance(z, dict) or not set(names) <= set(z):
+                raise ValueError(f"normals[{layer}] must be a dict with {list(names)} for a "
+                                 f"{kind} stack, got {describe(z)}")
+            for name in names:
+                shape = np.shape(z[name])
+                if len(shape) != 2 or shape[0] != shape[1] or shape != np.shape(normals[0]["W"]):
+                    raise ValueError(f"normals[{layer}][{name!r}] has shape {shape}; expected "
+                                     f"one square (width, width) shape for every layer")
         stack = cls.__new__(cls)
         stack._build(kind, normals, gate_bias, init_scale)
         return stack
 
     def _build(self, kind, normals, gate_bias, init_scale) -> None:
+        gate_bias, init_scale = number(gate_bias, "gate_bias"), number(init_scale, "init_scale")
         self.kind, self.depth = kind, len(normals)
         self.width = normals[0]["W"].shape[0]
         self.gate_bias, self.init_scale = gate_bias, init_scale
@@ -108,6 +129,16 @@ class Stack:
         ``method="autograd"`` runs the engine; ``"by_hand"`` runs :func:`layer_backward`
         (the same numbers, much faster: the widgets use it).
         """
+        finite_array(x, "x"), finite_array(u, "u")  # checks only: keep the dtype (longdouble too)
+        x, u = np.asarray(x), np.asarray(u)
+        if x.ndim != 2 or x.shape[1] != self.width or x.shape[0] < 1:
+            raise ValueError(f"x has shape {x.shape}; {self!r} expects (B, {self.width}) with B >= 1")
+        try:
+            fits = np.broadcast_shapes(u.shape, x.shape) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"u has shape {u.shape}; expected {x.shape} like x, or ({self.width},)")
         if method == "autograd":
             ys = self.forward(Tensor(x, name="x"))
             loss = (ys[-1] * u).sum() * (1.0 / x.shape[0])
@@ -132,6 +163,7 @@ def layer_backward(kind: str, p: dict, x: np.ndarray, g: np.ndarray) -> np.ndarr
     * highway:  ``dL/dx = g * (1 - T) + W^T (g * T * phi'(a)) + W_T^T (g * (H - x) * T (1 - T))``
       (the carry path ``g * (1 - T)`` plays the forget gate: gradient kept where ``T`` is near 0)
     """
+    _check_kind(kind)
     H = np.tanh(x @ p["W"].T + p["b"])
     if kind == "plain":
         return (g * (1.0 - H * H)) @ p["W"]

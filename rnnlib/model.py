@@ -6,6 +6,7 @@ import numpy as np
 
 from .autograd import Tensor
 from .cells import Cell
+from .checks import describe, generator, integer, real_array
 from .init import glorot
 from .losses import cross_entropy, mse, readout
 from .tasks import Batch
@@ -15,9 +16,27 @@ KINDS = ("classify", "regress")
 
 
 def _check_kind(kind: str) -> str:
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
     return kind
+
+
+def _scored_mask(batch: Batch) -> tuple[np.ndarray, float]:
+    """The batch's mask as float weights (T, B), checked, and how many positions it scores."""
+    if not isinstance(batch, Batch):
+        raise TypeError(f"expected a tasks.Batch, got {describe(batch)}")
+    mask = real_array(batch.mask, "the batch's mask")
+    T, B = np.shape(batch.xs)[:2]
+    if mask.shape != (T, B):
+        raise ValueError(f"mask has shape {mask.shape}; expected (T, B) = ({T}, {B})")
+    if not (np.isfinite(mask).all() and (mask >= 0).all()):
+        raise ValueError(f"the batch's mask must hold finite weights >= 0; got values from "
+                         f"{mask.min()} to {mask.max()}")
+    total = float(mask.sum())
+    if total == 0:
+        raise ValueError("the batch's mask scores no position (every entry is 0); "
+                         "expected at least one scored position")
+    return mask, total
 
 
 def masked_loss(y, targets: np.ndarray, mask: np.ndarray, kind: str, total: float) -> Tensor:
@@ -48,13 +67,8 @@ class Model:
     def __init__(self, cell: Cell, n_out: int, rng: np.random.Generator):
         if not isinstance(cell, Cell):
             raise TypeError(f"expected an rnnlib Cell, got {type(cell).__name__}")
-        if isinstance(n_out, bool) or not isinstance(n_out, (int, np.integer)) or n_out < 1:
-            raise ValueError(f"n_out must be a positive integer, got {n_out!r}")
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"rng must be a numpy Generator (np.random.default_rng(seed)), "
-                f"got {type(rng).__name__}"
-            )
+        integer(n_out, "n_out")
+        generator(rng)
         clash = {"V", "c"} & set(cell.params)
         if clash:
             raise ValueError(f"the cell already has parameters named {sorted(clash)}")
@@ -85,15 +99,7 @@ class Model:
         ``truncate=k`` uses truncated BPTT with windows of k steps (see :func:`rnnlib.bptt`).
         """
         _check_kind(kind)
-        if not isinstance(batch, Batch):
-            raise TypeError(f"expected a tasks.Batch, got {type(batch).__name__}")
-        mask = np.asarray(batch.mask, dtype=np.float64)
-        T, B = np.shape(batch.xs)[:2]
-        if mask.shape != (T, B):
-            raise ValueError(f"mask has shape {mask.shape}; expected (T, B) = ({T}, {B})")
-        total = float(mask.sum())
-        if total == 0:
-            raise ValueError("the batch's mask scores no position; nothing to learn from")
+        mask, total = _scored_mask(batch)
 
         def loss_fn(outputs, window, extra):
             y = readout(outputs, extra["V"], extra["c"])  # (Tw, B, n_out)
@@ -104,16 +110,25 @@ class Model:
         return result.loss, result.grads, result
 
     def loss(self, batch: Batch, kind: str) -> float:
-        """The loss alone, from a fast forward pass without gradients."""
+        """The loss alone, from a fast forward pass without gradients: the same number as
+        :meth:`loss_and_grads` gives (and the same errors)."""
         _check_kind(kind)
+        mask, total = _scored_mask(batch)
         y = self.predict(batch.xs)
-        mask = np.asarray(batch.mask, dtype=np.float64)
-        return float(masked_loss(Tensor(y), batch.targets, mask, kind, float(mask.sum())).data)
+        return float(masked_loss(Tensor(y), batch.targets, mask, kind, total).data)
 
     def accuracy(self, batch: Batch) -> float:
         """Fraction of scored positions whose largest logit is the target (classification)."""
-        hits = (self.predict(batch.xs).argmax(axis=-1) == batch.targets) * batch.mask
-        return float(hits.sum() / batch.mask.sum())
+        mask, total = _scored_mask(batch)
+        logits = self.predict(batch.xs)
+        targets = np.asarray(batch.targets)
+        if targets.shape != logits.shape[:2] or not np.issubdtype(targets.dtype, np.integer):
+            raise ValueError(
+                f"accuracy needs integer class targets of shape (T, B) = {logits.shape[:2]} "
+                f"(a classification batch); got {describe(targets)}"
+            )
+        hits = (logits.argmax(axis=-1) == targets) * mask
+        return float(hits.sum() / total)
 
     def __repr__(self) -> str:
         return f"Model({self.cell!r}, n_out={self.n_out})"

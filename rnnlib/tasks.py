@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import describe, keyword_arguments
+
 
 @dataclass
 class Batch:
@@ -50,8 +52,15 @@ def _count(label: str, value, minimum: int) -> int:
 
 
 def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
-    """Float one-hot vectors: shape ``indices.shape + (n,)``."""
-    return np.eye(n)[np.asarray(indices)]
+    """Float one-hot vectors: shape ``indices.shape + (n,)``; ``indices`` are integers in [0, n)."""
+    n = _count("n", n, 1)
+    indices = np.asarray(indices)
+    if indices.size and not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(f"indices must be integers in [0, {n}), got dtype {indices.dtype}")
+    if indices.size and (indices.min() < 0 or indices.max() >= n):
+        raise ValueError(f"indices must lie in [0, {n}), got values from {indices.min()} to "
+                         f"{indices.max()}")
+    return np.eye(n)[indices]
 
 
 class Task:
@@ -193,7 +202,7 @@ class EmbeddedReber(Task):
     SCORES = ("long", "determined", "all")
 
     def __init__(self, score: str = "long", max_length: int | None = None):
-        if score not in self.SCORES:
+        if not isinstance(score, str) or score not in self.SCORES:
             raise ValueError(f"unknown score {score!r}; expected one of {self.SCORES}")
         self.score = score
         if max_length is not None:
@@ -283,11 +292,14 @@ class CharLM(Task):
     def __init__(self, seq_len: int = 50, text: str | None = None):
         self.seq_len = _count("seq_len", seq_len, 1)
         self.T = self.seq_len
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"text must be a str (or None for Python's help text), "
+                            f"got {describe(text)}")
         self.text = help_text() if text is None else text
-        if not isinstance(self.text, str) or len(self.text) < self.seq_len + 1:
+        if len(self.text) < self.seq_len + 1:
             raise ValueError(
                 f"text must be a str of at least seq_len + 1 = {self.seq_len + 1} characters, "
-                f"got {type(self.text).__name__} of length {len(self.text)}"
+                f"got one of length {len(self.text)}"
             )
         self.vocab = sorted(set(self.text))
         self.index = {ch: k for k, ch in enumerate(self.vocab)}
@@ -296,11 +308,24 @@ class CharLM(Task):
 
     def encode(self, text: str) -> np.ndarray:
         """Characters to integer codes."""
-        return np.array([self.index[ch] for ch in text], dtype=np.int64)
+        if not isinstance(text, str):
+            raise TypeError(f"encode needs a str, got {describe(text)}")
+        try:
+            return np.array([self.index[ch] for ch in text], dtype=np.int64)
+        except KeyError as error:
+            raise ValueError(f"character {error.args[0]!r} is not in this text's vocabulary of "
+                             f"{len(self.vocab)} characters") from None
 
     def decode(self, codes) -> str:
         """Integer codes back to a string."""
-        return "".join(self.vocab[int(k)] for k in np.asarray(codes).ravel())
+        codes = np.asarray(codes).ravel()
+        if codes.size and not np.issubdtype(codes.dtype, np.integer):
+            raise TypeError(f"codes must be integers in [0, {len(self.vocab)}), got dtype "
+                            f"{codes.dtype}")
+        if codes.size and (codes.min() < 0 or codes.max() >= len(self.vocab)):
+            raise ValueError(f"codes must lie in [0, {len(self.vocab)}), got values from "
+                             f"{codes.min()} to {codes.max()}")
+        return "".join(self.vocab[int(k)] for k in codes)
 
     def sample(self, rng, batch_size):
         _check_rng(rng)
@@ -331,6 +356,7 @@ TASKS: dict[str, type[Task]] = {
 
 def get_task(name: str, **kwargs) -> Task:
     """Build a task by name: ``"copy"``, ``"adding"``, ``"reber"`` or ``"charlm"``."""
-    if name not in TASKS:
+    if not isinstance(name, str) or name not in TASKS:
         raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
+    keyword_arguments(TASKS[name], kwargs, skip=0)
     return TASKS[name](**kwargs)

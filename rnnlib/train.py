@@ -1,6 +1,7 @@
 """The training loop: sample a batch, backpropagate, clip, update; record a history.
 
-tqdm (the progress bar) is imported here, when training starts, not on ``import rnnlib``.
+tqdm (the progress bar) is imported only when a bar is shown (``progress=True``), not on
+``import rnnlib`` and not by ``train(..., progress=False)``: that works without tqdm.
 """
 
 from __future__ import annotations
@@ -10,9 +11,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import generator, integer, number
 from .model import Model
 from .optim import Optimizer, clip_by_global_norm, clip_by_value, global_norm
 from .tasks import Task
+
+#: The default of ``train(max_loss_ratio=...)``: a loss a thousand times its reference is
+#: far beyond anything a run that is still learning shows.
+MAX_LOSS_RATIO = 1e3
+
+#: The three divergence rules, as ``History.reason`` names them.
+NON_FINITE_LOSS = "non-finite loss"
+NON_FINITE_GRADIENT = "non-finite gradient norm"
+LOSS_EXPLODED = "loss above max_loss_ratio times its reference"
 
 
 @dataclass
@@ -22,8 +33,11 @@ class History:
     ``loss``       the training loss of each step's batch (before that step's update)
     ``grad_norm``  the global gradient norm of each step, before any clipping
     ``wall_time``  seconds since training started, at the end of each step
-    ``diverged``   True if training stopped on a NaN or infinite loss or gradient
-    ``message``    a sentence saying how training ended
+    ``diverged``   True if training stopped by a divergence rule (see :func:`train`); the step
+                   that fired it is the last entry, and its update was not applied
+    ``message``    a sentence saying how training ended (which rule fired, at which step)
+    ``reason``     the rule that fired: :data:`NON_FINITE_LOSS`, :data:`NON_FINITE_GRADIENT`
+                   or :data:`LOSS_EXPLODED`; ``""`` when training ran to the end
     """
 
     loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -31,6 +45,7 @@ class History:
     wall_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
     diverged: bool = False
     message: str = ""
+    reason: str = ""
 
     @property
     def steps(self) -> int:
@@ -38,7 +53,27 @@ class History:
 
     def final_loss(self, window: int = 20) -> float:
         """Mean loss over the last ``window`` steps (a less noisy end point than the last step)."""
+        window = integer(window, "window")
         return float(np.mean(self.loss[-window:])) if self.steps else float("nan")
+
+
+def reference_loss(first_loss: float, task: Task) -> float:
+    """The loss the explosion rule compares with: the larger of the run's first loss and the
+    task's chance loss (when the task defines one).
+
+    Taking the larger keeps the rule fair to a run that starts near a good solution (tiny
+    first loss) and to training done in chunks of several ``train`` calls, each of which
+    starts with its own first loss.
+    """
+    try:
+        chance = float(task.chance_loss())
+    except NotImplementedError:
+        chance = 0.0
+    return max(first_loss, chance)
+
+
+def _optional(value, label: str) -> float | None:
+    return None if value is None else number(value, label, positive=True)
 
 
 def train(
@@ -52,14 +87,27 @@ def train(
     clip_value: float | None = None,
     truncate: int | None = None,
     progress: bool = True,
+    max_loss_ratio: float | None = MAX_LOSS_RATIO,
 ) -> History:
     """Train ``model`` on batches of ``task`` for ``steps`` steps; return the :class:`History`.
 
     Each step draws a fresh batch from ``rng`` (so the same seed gives the same numbers),
     computes the loss and gradients by (truncated, if ``truncate``) BPTT, clips them by global
     norm (``clip_norm``) and/or by value (``clip_value``), and lets ``optimizer`` update the
-    parameters in place. If the loss or the gradient stops being finite, training stops,
-    ``history.diverged`` is set, and the reason is printed. ``progress=False`` hides the bar.
+    parameters in place. ``progress=False`` hides the bar (and does not need tqdm).
+
+    **Divergence.** Before each update the step's loss and gradient norm are checked, and
+    training stops, with ``history.diverged`` set, the rule in ``history.reason`` and a message
+    printed, at the first step where
+
+    1. the loss is NaN or infinite (:data:`NON_FINITE_LOSS`), or
+    2. the global gradient norm (before clipping) is NaN or infinite
+       (:data:`NON_FINITE_GRADIENT`), or
+    3. the loss exceeds ``max_loss_ratio`` (default 1e3) times the reference loss, the larger
+       of the first step's loss and ``task.chance_loss()`` (:data:`LOSS_EXPLODED`; see
+       :func:`reference_loss`). ``max_loss_ratio=None`` turns this rule off.
+
+    That step's update is not applied, so the model keeps its last finite parameters.
     """
     if not isinstance(model, Model):
         raise TypeError(f"expected an rnnlib Model, got {type(model).__name__}")
@@ -67,24 +115,34 @@ def train(
         raise TypeError(f"expected an rnnlib task (rnnlib.tasks), got {type(task).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"expected an rnnlib optimizer (rnnlib.optim), got {type(optimizer).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
+    steps = integer(steps, "steps")
+    generator(rng)
+    batch_size = integer(batch_size, "batch_size")
+    clip_norm = _optional(clip_norm, "clip_norm")
+    clip_value = _optional(clip_value, "clip_value")
+    if truncate is not None:
+        integer(truncate, "truncate")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    max_loss_ratio = _optional(max_loss_ratio, "max_loss_ratio")
+    if max_loss_ratio is not None and max_loss_ratio <= 1.0:
+        raise ValueError(f"max_loss_ratio must be above 1 (or None to turn the rule off), "
+                         f"got {max_loss_ratio}")
     if task.n_in != model.cell.n_in or task.n_out != model.n_out:
         raise ValueError(
             f"{task!r} has n_in={task.n_in}, n_out={task.n_out}; the model has "
             f"n_in={model.cell.n_in}, n_out={model.n_out}"
         )
-    from tqdm.auto import tqdm
 
     losses, norms, times = [], [], []
-    diverged, message = False, ""
+    reason, message, limit = "", "", None
     start = time.perf_counter()
-    bar = tqdm(range(steps), disable=not progress, desc=f"{model.cell.name} on {task.name}",
-               leave=True)
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(range(steps), desc=f"{model.cell.name} on {task.name}", leave=True)
+    else:
+        bar = range(steps)
     for step in bar:
         batch = task.sample(rng, batch_size)
         loss, grads, _ = model.loss_and_grads(batch, task.kind, truncate=truncate)
@@ -92,12 +150,22 @@ def train(
         losses.append(loss)
         norms.append(norm)
         times.append(time.perf_counter() - start)
-        if not (np.isfinite(loss) and np.isfinite(norm)):
-            diverged = True
-            what, value = ("loss", loss) if not np.isfinite(loss) else ("gradient norm", norm)
+        if limit is None and max_loss_ratio is not None and np.isfinite(loss):
+            reference = reference_loss(loss, task)
+            limit = max_loss_ratio * reference if reference > 0 else None
+        if not np.isfinite(loss):
+            reason, detail = NON_FINITE_LOSS, f"the loss is {loss}"
+        elif not np.isfinite(norm):
+            reason, detail = NON_FINITE_GRADIENT, f"the gradient norm is {norm}"
+        elif limit is not None and loss > limit:
+            reason = LOSS_EXPLODED
+            detail = (f"the loss {loss:.3g} exceeds max_loss_ratio = {max_loss_ratio:g} times "
+                      f"the reference loss {reference:.3g}")
+        if reason:
             message = (
-                f"training stopped at step {step} of {steps}: the {what} is {value}. "
-                f"Try a smaller learning rate, clipping (clip_norm=1.0) or a smaller init_scale."
+                f"training stopped at step {step} of {steps} (divergence rule: {reason}): "
+                f"{detail}. Try a smaller learning rate, clipping (clip_norm=1.0) or a smaller "
+                f"init_scale."
             )
             break
         if clip_norm is not None:
@@ -107,9 +175,11 @@ def train(
         optimizer.step(model.params, grads)
         if progress and (step % 10 == 0 or step == steps - 1):
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-    bar.close()
-    if diverged:
+    if progress:
+        bar.close()
+    if reason:
         print(message)
     else:
         message = f"trained {steps} steps; final loss {losses[-1]:.4g}"
-    return History(np.array(losses), np.array(norms), np.array(times), diverged, message)
+    return History(np.array(losses), np.array(norms), np.array(times), bool(reason), message,
+                   reason)

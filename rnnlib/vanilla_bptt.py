@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cells import VanillaRNN
+from .checks import finite_array
 from .unroll import check_inputs, run
 
 PHI_PRIME = {
@@ -41,7 +42,7 @@ def vanilla_bptt(
         raise TypeError(f"vanilla_bptt needs a VanillaRNN, got {type(cell).__name__}")
     xs, state0 = check_inputs(cell, xs, state0)
     T, B, n = xs.shape[0], xs.shape[1], cell.n_hidden
-    dL_dout = np.asarray(dL_dout, dtype=np.float64)
+    dL_dout = finite_array(dL_dout, "dL_dout")
     if dL_dout.shape != (T, B, n):
         raise ValueError(f"dL_dout has shape {dL_dout.shape}; expected (T, B, n) = ({T}, {B}, {n})")
     W = cell.params["W"]

@@ -1,10 +1,13 @@
 """The array engine: every op's gradient against central differences, broadcasting included."""
 
+import gc
+
 import numpy as np
 import pytest
 
+import rnnlib
 from rnnlib import autograd as ag
-from rnnlib.autograd import Tensor, unbroadcast
+from rnnlib.autograd import Tensor, collector_paused, unbroadcast
 from rnnlib.gradcheck import numerical_gradient, relative_error
 
 
@@ -160,3 +163,78 @@ def test_backward_needs_a_scalar_or_a_gradient():
     t = Tensor(A23)
     (t * 2.0).backward(np.ones((2, 3)))
     assert np.allclose(t.grad, 2.0)
+
+
+# -- the cyclic garbage collector is paused while graphs are built and differentiated ---------
+
+
+def _lstm_bptt(loss_fn=None, T=30):
+    rng = np.random.default_rng(0)
+    cell = rnnlib.BasicLSTM(3, 4, rng)
+    xs = rng.normal(size=(T, 2, 3))
+    return rnnlib.bptt(cell, xs, loss_fn or (lambda out, window, extra: (out * out).sum()))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_bptt_restores_the_collector_state(enabled):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        _lstm_bptt()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_bptt_restores_the_collector_after_an_exception():
+    assert gc.isenabled()
+
+    def seen_inside(out, window, extra):
+        assert not gc.isenabled()  # paused while the graph exists
+        raise RuntimeError("a failing loss")
+
+    with pytest.raises(RuntimeError, match="a failing loss"):
+        _lstm_bptt(seen_inside)
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="loss_fn must return a scalar Tensor"):
+        _lstm_bptt(lambda out, window, extra: out)
+    assert gc.isenabled()
+
+
+def test_nested_pauses_restore_only_at_the_outermost():
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def _live_tensors() -> int:
+    return sum(isinstance(o, Tensor) for o in gc.get_objects())
+
+
+@pytest.mark.parametrize("name", sorted(rnnlib.CELLS))
+def test_graphs_hold_no_cycles_and_are_freed_when_bptt_returns(name):
+    """With the collector paused, a cycle in the graph would leak until it runs again: every
+    cell's graph must be freed by reference counting alone, as soon as bptt returns."""
+    rng = np.random.default_rng(0)
+    cell = rnnlib.make_cell(name, 3, 4, rng)
+    xs = rng.normal(size=(20, 2, 3))
+    gc.collect()
+    before = _live_tensors()
+    gc.disable()
+    try:
+        res = rnnlib.bptt(cell, xs, lambda out, window, extra: (out * out).sum() / 3.0,
+                          truncate=7)
+        assert _live_tensors() == before
+        assert gc.collect() == 0  # nothing unreachable was waiting for the collector
+    finally:
+        gc.enable()
+    assert np.isfinite(res.loss)
+
+
+def test_division_keeps_no_reference_to_its_output():
+    a, b = Tensor(POS23), Tensor(POS23 + 1.0)
+    out = a / b
+    assert all(c.cell_contents is not out for c in out._backward.__closure__)
