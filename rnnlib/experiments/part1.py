@@ -8,7 +8,7 @@ The chapters plot what these return; the widgets call the same functions.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -403,7 +403,9 @@ class TruncationRun:
 
     ``accuracy``: recall accuracy at the end (fraction of recalled symbols right, fresh data);
     ``loss``: loss per update; ``seconds_per_update``: mean wall time of one update;
-    ``updates``: number of updates made; ``steps_seen``: time steps processed.
+    ``updates``: number of updates made; ``steps_seen``: time steps processed;
+    ``checkpoints``: numbers of batches after which the accuracy was also measured, and
+    ``curve`` that accuracy (same fresh data as ``accuracy``), one entry per checkpoint.
     """
 
     k: int
@@ -412,6 +414,8 @@ class TruncationRun:
     seconds_per_update: float
     updates: int
     steps_seen: int
+    checkpoints: tuple[int, ...] = ()
+    curve: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def delayed_recall_batch(rng: np.random.Generator, T: int, B: int, delay: int, n_symbols: int):
@@ -437,11 +441,23 @@ def truncation_run(
     sequences: int = 40,
     lr: float = 0.05,
     seed: int = 0,
+    checkpoints: tuple[int, ...] = (),
 ) -> TruncationRun:
     """Train a vanilla RNN with a softmax readout to recall the symbol seen ``delay`` steps
     earlier, by online truncated BPTT: each sequence of ``T`` steps is cut into windows of
     ``k`` steps, the state is carried across windows, no gradient crosses a window's start,
-    and Adam updates the weights after every window. Same data and initial weights for all k."""
+    and Adam updates the weights after every window. Same data and initial weights for all k.
+    ``checkpoints``: after these numbers of batches, also measure the accuracy (``curve``)."""
+    if k < 1 or T < 1 or sequences < 1:
+        raise ValueError(f"k, T and sequences must be positive, got k={k}, T={T}, "
+                         f"sequences={sequences}")
+    eval_xs, eval_targets, eval_mask = delayed_recall_batch(
+        np.random.default_rng(seed + 2000), 4 * T, 64, delay, n_symbols)
+
+    def accuracy() -> float:
+        logits = run(cell, eval_xs).outputs @ params["V"].T + params["c"]
+        right = (logits.argmax(-1) == eval_targets) * eval_mask
+        return float(right.sum() / eval_mask.sum())
 
     rng = np.random.default_rng(seed)
     cell = VanillaRNN(n_symbols, n, rng, init="orthogonal", input_init="uniform")
@@ -449,8 +465,8 @@ def truncation_run(
     params = {**cell.params, **extra}  # the same arrays: updating params trains the cell
     optimizer = Adam(lr)
     data_rng = np.random.default_rng(seed + 1000)
-    losses, times = [], []
-    for _ in range(sequences):
+    losses, times, curve = [], [], []
+    for done in range(1, sequences + 1):
         xs, targets, mask = delayed_recall_batch(data_rng, T, B, delay, n_symbols)
         state = None
         for start in range(0, T, k):
@@ -470,13 +486,11 @@ def truncation_run(
             times.append(time.perf_counter() - t0)
             losses.append(res.loss)
             state = res.final_state
+        if done in checkpoints:
+            curve.append(accuracy())
     # evaluate on fresh data, full forward pass
-    xs, targets, mask = delayed_recall_batch(np.random.default_rng(seed + 2000), 4 * T, 64,
-                                             delay, n_symbols)
-    logits = run(cell, xs).outputs @ params["V"].T + params["c"]
-    right = (logits.argmax(-1) == targets) * mask
-    return TruncationRun(k, float(right.sum() / mask.sum()), np.array(losses),
-                         float(np.mean(times)), len(times), sequences * T)
+    return TruncationRun(k, accuracy(), np.array(losses), float(np.mean(times)), len(times),
+                         sequences * T, tuple(checkpoints), np.array(curve))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,10 +514,6 @@ def translation_schedule(source: list[str], target: list[str]) -> list[tuple[int
 # ---------------------------------------------------------------------------------------------
 # chapter 3: exploding gradients and clipping
 # ---------------------------------------------------------------------------------------------
-CLIP_CASES = {"no clipping": {}, "clip by norm (1.0)": {"clip_norm": 1.0},
-              "clip by value (0.1)": {"clip_value": 0.1}}
-
-
 def clipping_model(init_scale: float = 2.0, n: int = 16, length: int = 10, seed: int = 0):
     """A tanh vanilla RNN with a readout for the adding problem, its weights ``init_scale``
     times the ``sqrt(3/n)`` uniform range (above the edge, so gradients grow backwards)."""
@@ -514,22 +524,3 @@ def clipping_model(init_scale: float = 2.0, n: int = 16, length: int = 10, seed:
     rng = np.random.default_rng(seed)
     cell = VanillaRNN(task.n_in, n, rng, init="uniform", init_scale=init_scale)
     return Model(cell, task.n_out, rng), task
-
-
-def clipping_runs(steps: int = 800, lr: float = 0.1, init_scale: float = 2.0, seed: int = 0):
-    """Train the same model (same initial weights, same batches) with plain SGD three times:
-    without clipping, clipping the global norm at 1, clipping each entry at 0.1.
-    Returns ``{label: History}``; NaN/inf stops a run (``history.diverged``)."""
-    import warnings
-
-    from ..optim import SGD
-    from ..train import train
-
-    out = {}
-    for label, kw in CLIP_CASES.items():
-        model, task = clipping_model(init_scale, seed=seed)
-        with warnings.catch_warnings():  # overflow warnings of the run that blows up
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[label] = train(model, task, steps, SGD(lr), np.random.default_rng(seed + 1),
-                               progress=False, **kw)
-    return out

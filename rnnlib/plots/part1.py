@@ -332,75 +332,11 @@ def plot_contributions(norms: np.ndarray, ax=None):
     return fig
 
 
-def plot_truncation(runs, delay: int):
-    """Left: recall accuracy against the truncation length k; right: milliseconds per update
-    and updates made. ``runs`` is a list of ``TruncationRun``."""
-    fig, (left, right) = _white_figure(2, 1, figsize=(7.5, 7.0))
-    ks = [r.k for r in runs]
-    labels = [str(k) for k in ks]
-    pos = np.arange(len(runs))
-    acc = [r.accuracy for r in runs]
-    left.bar(pos, acc, color=[GREEN if k > delay else GREY for k in ks])
-    left.set_xticks(pos, labels)
-    left.axhline(1.0 / 3.0, color=RED, linestyle="--", linewidth=1, label="chance (1/3)")
-    left.set_ylim(0, 1.05)
-    left.set_xlabel("truncation length k (steps per window)")
-    left.set_ylabel("recall accuracy (fresh data)")
-    left.set_title(f"The symbol from {delay} steps back is learned only when k > {delay}",
-                   fontsize=10)
-    left.legend(fontsize=8, loc="upper left")
-    ms = [1000 * r.seconds_per_update for r in runs]
-    right.bar(pos, ms, color=BLUE)
-    right.set_xticks(pos, labels)
-    right.set_xlabel("truncation length k")
-    right.set_ylabel("milliseconds per update", color=BLUE)
-    twin = right.twinx()
-    twin.plot(pos, [r.updates for r in runs], color=ORANGE, marker="o")
-    twin.set_ylabel("number of updates (same data)", color=ORANGE)
-    twin.set_ylim(0, None)
-    right.set_title("Longer windows: each update costs more, and there are fewer of them",
-                    fontsize=10)
-    return fig
-
-
 def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     """Mean of the last ``window`` values at each step (fewer at the start)."""
     sums = np.cumsum(np.insert(values, 0, 0.0))
     counts = np.minimum(np.arange(1, len(values) + 1), window)
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
-
-
-def plot_clipping(histories: dict, chance: float, loss_top: float = 30.0, window: int = 20):
-    """Training loss (top: mean of the last ``window`` steps, log scale, cut at ``loss_top``
-    so the clipped runs can be compared) and gradient norm before clipping (bottom) per step."""
-    fig, (left, right) = _white_figure(2, 1, figsize=(7.5, 7.0))
-    low = np.inf
-    for color, (label, h) in zip((RED, BLUE, GREEN), histories.items()):
-        steps = np.arange(h.steps)
-        finite = np.isfinite(h.loss)
-        tail = f" (inf/NaN at step {h.steps - 1})" if h.diverged else ""
-        smooth = _running_mean(h.loss[finite], window)
-        left.semilogy(steps[finite], smooth, color=color, linewidth=1.5, label=label + tail)
-        low = min(low, smooth.min())
-        above = np.nonzero(h.loss[finite] > loss_top)[0]
-        if len(above):
-            left.annotate(f"{label}: off the chart from step {above[0]}\n"
-                          f"(loss reaches {h.loss[finite].max():.0e})",
-                          xy=(above[0], loss_top), xytext=(above[0] + 0.08 * len(steps), loss_top / 8),
-                          fontsize=8, color=color, arrowprops={"arrowstyle": "->", "color": color})
-        finite = np.isfinite(h.grad_norm)
-        right.semilogy(steps[finite], h.grad_norm[finite], color=color, linewidth=1, label=label)
-    left.axhline(chance, color=GREY, linestyle="--", linewidth=1, label="always answer 1")
-    left.set_ylim(max(low / 2, 1e-4), loss_top)
-    left.set_xlabel("training step")
-    left.set_ylabel(f"training loss (MSE, mean of {window} steps)")
-    left.set_title("Without clipping the loss runs away; with clipping it trains", fontsize=10)
-    left.legend(fontsize=8, loc="upper right")
-    right.set_xlabel("training step")
-    right.set_ylabel("gradient norm before clipping")
-    right.set_title("The unclipped run's gradients grow without limit", fontsize=10)
-    right.legend(fontsize=8, loc="upper left")
-    return fig
 
 
 def plot_init_spread(with_inputs: dict[str, dict], without_inputs: dict[str, dict],
