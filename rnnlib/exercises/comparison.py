@@ -1,5 +1,7 @@
 """Checks for the exercises of the comparison chapter (chapter 7).
 
+Each check prints right or wrong and, when wrong, a hint; never the expected value.
+
 (The module is not called ``compare``: that name already belongs to the helper
 :func:`rnnlib.exercises.compare`, which a submodule of the same name would shadow.)
 """
@@ -8,7 +10,9 @@ from __future__ import annotations
 
 from math import comb
 
-from . import compare
+import numpy as np
+
+from .judge import judge
 
 
 def smallest_p(n_seeds: int) -> float:
@@ -27,8 +31,14 @@ def check_smallest_p(answer: float, n_seeds: int | None = None) -> bool:
         from rnnlib.experiments.compare import FULL
 
         n_seeds = len(FULL.seeds)
-    return compare(f"smallest p-value with {n_seeds} seeds per cell", answer, smallest_p(n_seeds),
-                   rtol=1e-3, atol=1e-6)
+    total = comb(2 * n_seeds, n_seeds)
+    return judge(f"smallest p-value with {n_seeds} seeds per cell", answer, smallest_p(n_seeds),
+                 rtol=1e-3, atol=1e-6,
+                 hint=f"Count the ways to split {2 * n_seeds} runs into two groups of {n_seeds} "
+                      "(a binomial coefficient), then count how many of those splits are as "
+                      "extreme as a complete separation; remember the test is two-sided.",
+                 near={"one-sided": (1 / total, ("That is the one-sided value: a complete "
+                                     "separation in the other direction is just as extreme."))})
 
 
 def check_gru_size(answer: int, n_lstm: int = 20, n_in: int = 2, n_out: int = 1) -> bool:
@@ -37,5 +47,13 @@ def check_gru_size(answer: int, n_lstm: int = 20, n_in: int = 2, n_out: int = 1)
     from rnnlib.experiments.compare import hidden_size_for, param_count
 
     expected = hidden_size_for("gru", n_in, n_out, param_count("lstm", n_in, n_lstm, n_out))
-    return compare(f"GRU state size for the budget of an LSTM with {n_lstm} units", answer,
-                   expected, rtol=0, atol=0)
+    budget = param_count("lstm", n_in, n_lstm, n_out)
+    hint = (f"The budget is {budget} parameters (readout included). A GRU with n units has "
+            "3 blocks (W, U, b) plus a readout of n + 1 weights; pick the n whose count is "
+            "closest to the budget.")
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool) and answer >= 1:
+        count = param_count("gru", n_in, int(answer), n_out)
+        hint = (f"A GRU with {answer} units has {count} parameters, {count / budget - 1:+.1%} "
+                "off the budget; is another size closer? " + hint)
+    return judge(f"GRU state size for the budget of an LSTM with {n_lstm} units", answer,
+                 expected, rtol=0, atol=0, hint=hint)
