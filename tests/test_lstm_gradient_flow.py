@@ -129,7 +129,7 @@ def test_bad_cells_and_shapes_are_refused():
     with pytest.raises(TypeError, match="BasicLSTM"):
         lg.lstm_backward_paths(gru, np.zeros((4, 2, 3)), np.zeros((2, 5)))
     cell, _ = random_lstm(0)
-    with pytest.raises(ValueError, match="g has shape"):
+    with pytest.raises(ValueError, match="v has shape"):
         lg.lstm_backward_paths(cell, np.zeros((4, 2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError):
         lg.cell_state_jacobian(cell.params, np.zeros(4), np.zeros(5), np.zeros(3))

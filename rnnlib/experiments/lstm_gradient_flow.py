@@ -43,9 +43,9 @@ def lstm_flow_setup(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: i
     Built exactly as :func:`rnnlib.experiments.part2.state_grad_norms` builds ``"lstm"``: a
     :class:`rnnlib.BasicLSTM` with 4 inputs and ``n`` units (uniform init) from
     ``default_rng(seed)``, every forget bias set to ``forget_bias``, then inputs ``xs`` (T, B, 4)
-    and a loss direction ``g`` (B, n) drawn from the same generator; ``L = sum(g * h_T)``.
+    and a loss direction ``v`` (B, n) drawn from the same generator; ``L = sum(v * h_T)``.
     The recurrent weights (``W_i, W_f, W_o, W``) are multiplied by ``recurrent_scale``.
-    Returns ``(cell, xs, g)``.
+    Returns ``(cell, xs, v)``.
     """
     _check(T, n, batch, recurrent_scale)
     if not np.isfinite(forget_bias):
@@ -56,8 +56,8 @@ def lstm_flow_setup(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: i
     for k in RECURRENT:
         cell.params[k] *= recurrent_scale
     xs = rng.normal(size=(T, batch, 4))
-    g = rng.normal(size=(batch, n))
-    return cell, xs, g
+    v = rng.normal(size=(batch, n))
+    return cell, xs, v
 
 
 def cell_state_jacobian(p: dict, c_prev: np.ndarray, o_prev: np.ndarray, x: np.ndarray
@@ -84,10 +84,10 @@ def cell_state_jacobian(p: dict, c_prev: np.ndarray, o_prev: np.ndarray, x: np.n
     return np.diag(f), A * (o_prev * (1 - np.tanh(c_prev) ** 2))[None, :]
 
 
-def lstm_backward_paths(cell: Cell, xs: np.ndarray, g: np.ndarray) -> dict:
-    """Exact ``dL/dc_t`` of a basic LSTM for ``L = sum(g * h_T)``, and its carousel part.
+def lstm_backward_paths(cell: Cell, xs: np.ndarray, v: np.ndarray) -> dict:
+    """Exact ``dL/dc_t`` of a basic LSTM for ``L = sum(v * h_T)``, and its carousel part.
 
-    ``cell``: a :class:`rnnlib.BasicLSTM`; ``xs`` (T, B, n_in); ``g`` (B, n). The forward pass
+    ``cell``: a :class:`rnnlib.BasicLSTM`; ``xs`` (T, B, n_in); ``v`` (B, n). The forward pass
     is the cell's own ``step`` (through :func:`rnnlib.run` with a probe recording i, f, o).
     Returns, for t = 0..T (index t is ``c_t``; ``c_0`` is the zero initial state):
 
@@ -107,9 +107,9 @@ def lstm_backward_paths(cell: Cell, xs: np.ndarray, g: np.ndarray) -> dict:
     T = xs.shape[0]
     probe = GateProbe()
     traj = run(cell, xs, probe=probe)
-    g = np.asarray(g, dtype=np.float64)
-    if g.shape != traj.outputs.shape[1:]:
-        raise ValueError(f"g has shape {g.shape}; expected (B, n) = {traj.outputs.shape[1:]}")
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape != traj.outputs.shape[1:]:
+        raise ValueError(f"v has shape {v.shape}; expected (B, n) = {traj.outputs.shape[1:]}")
     p = cell.params
     c, h = traj.state_array(0), traj.state_array(1)  # (T+1, B, n) each
     i, f, o = (probe.stacked(k) for k in "ifo")       # (T, B, n): the gates of steps 1..T
@@ -118,8 +118,8 @@ def lstm_backward_paths(cell: Cell, xs: np.ndarray, g: np.ndarray) -> dict:
     tc = np.tanh(c[1:])                                # tanh(c_t), t = 1..T
     full, carousel = np.zeros(T + 1), np.zeros(T + 1)
     cec_part, h_part = np.zeros(T), np.zeros(T)
-    dc_next = np.zeros_like(g)  # part of dL/dc_{t} that comes through c_{t+1}
-    dh = g.copy()               # dL/dh_t
+    dc_next = np.zeros_like(v)  # part of dL/dc_{t} that comes through c_{t+1}
+    dh = v.copy()               # dL/dh_t
     cec = None
     for t in range(T - 1, -1, -1):  # index t: step t+1, turning dL/dc_{t+1} into dL/dc_t
         dc = dc_next + dh * o[t] * (1 - tc[t] ** 2)  # total dL/dc_{t+1}, through h_{t+1} too

@@ -283,7 +283,7 @@ def shadow_state_demo(T: int = 6, n: int = 4, seed: int = 0) -> dict:
 
 def state_grad_norms(cell_name: str, T: int = 100, n: int = 16, keep_bias: float = 0.0,
                      seed: int = 0, batch: int = 4) -> np.ndarray:
-    """``||dL/ds_t||`` for t = 0..T, with ``L = g . output_T`` (g random, fixed by the seed).
+    """``||dL/ds_t||`` for t = 0..T, with ``L = v . output_T`` (v random, fixed by the seed).
 
     ``keep_bias`` is added to the bias of the keep gate (``b_f``; ``b_z`` for the GRU), with
     the rest of the weights random (uniform init). For the LSTMs s is the cell state c.
@@ -294,8 +294,8 @@ def state_grad_norms(cell_name: str, T: int = 100, n: int = 16, keep_bias: float
     if cell_name in KEEP_GATE:
         cell.params["b_" + KEEP_GATE[cell_name]][:] = keep_bias
     xs = rng.normal(size=(T, batch, 4))
-    g = rng.normal(size=(batch, n))
-    res = bptt(cell, xs, lambda out, w, e: (out[-1] * g).sum())
+    v = rng.normal(size=(batch, n))
+    res = bptt(cell, xs, lambda out, w, e: (out[-1] * v).sum())
     return res.state_grad_norms(0)
 
 
