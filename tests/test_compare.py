@@ -103,10 +103,13 @@ def test_exercise_checks(capsys):
     assert ex.check_gru_size(23)
     assert not ex.check_gru_size(20)
     assert "not yet" in capsys.readouterr().out
-    # the callable helper of the package is not shadowed by the chapter's module
+    # the package's helper compare() still works after the chapter's module was imported
+    # (a module rnnlib/exercises/compare.py would shadow it)
     import rnnlib.exercises
 
-    assert callable(rnnlib.exercises.compare)
+    assert rnnlib.exercises.compare("x", [1.0, 2.0], [1.0, 2.0])
+    assert not rnnlib.exercises.compare("x", [1.0, 2.5], [1.0, 2.0])
+    assert capsys.readouterr().out.splitlines()[0] == "x: correct."
 
 
 # -- the committed results -----------------------------------------------------------------
@@ -166,27 +169,127 @@ def test_summary_and_verdicts_follow_from_the_runs(committed):
         assert C.verdicts(res) == res["verdicts"]
 
 
+# -- reproducing the committed results ---------------------------------------------------------
+# Two runs on one machine agree bit for bit: that is a property of the code (seeded generators,
+# no hidden state), tested by rerunning. Against the committed numbers, which another machine's
+# BLAS kernel may not reproduce to the last bit, the tests pin what chapter 7 concludes, with
+# tolerances measured under OpenBLAS's Haswell and SandyBridge kernels (this machine's default
+# is SkylakeX):
+# - the quick configuration (20 steps) moved by at most 4e-14 (relative): C.RTOL = 1e-6, the
+#   tolerance chapter 7 prints, holds it with eight orders of magnitude to spare;
+# - a 300-step run of the full configuration moved by up to RUN_RTOL_MEASURED in its final
+#   losses: RUN_RTOL allows a few times that, and the full run's conclusions (every chosen
+#   learning rate, every verdict, the rankings the chapter states) must hold with that margin.
+RUN_RTOL_MEASURED = 3e-3
+RUN_RTOL = 1e-2
+
+
 def test_quick_configuration_reproduces_the_committed_quick_results(committed):
-    """The committed numbers come from this code: rerun the quick configuration and compare."""
+    """The committed numbers come from this code: rerun the quick configuration and compare
+    every loss, accuracy and curve point (to C.RTOL) and the chosen learning rates (exactly)."""
     if "quick" not in committed:
         pytest.fail("rnnlib/data/comparison/compare_quick.json is missing")
     fresh = C.run_config(C.QUICK, workers=1)
-    assert C.max_relative_difference(fresh, committed["quick"]) <= C.RTOL
-    assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
     assert fresh["sizes"] == committed["quick"]["sizes"]
+    assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
+    assert C.max_relative_difference(fresh, committed["quick"]) <= C.RTOL
 
 
-@pytest.mark.parametrize("task, cell, seed", [("copy", "vanilla", 1), ("adding", "pseudo", 2)])
-def test_single_runs_of_the_full_configuration_reproduce(committed, task, cell, seed):
-    """Rerunning one committed full-run training run (a few seconds) gives the same numbers."""
+def full_job(res: dict, task: str, cell: str, seed: int, lr: float | None = None) -> dict:
+    """The job of one run of the committed full configuration (its reporting run, or with
+    ``lr`` its sweep run)."""
+    phase = "final" if lr is None else "sweep"
+    lr = res["chosen_lr"][task][cell] if lr is None else lr
+    spec = next(t for t in res["config"]["tasks"] if t["name"] == task)
+    return {"config": res["config"], "task": spec, "cell": cell, "lr": lr, "seed": seed,
+            "phase": phase, "n_hidden": res["sizes"][task]["cells"][cell]["n_hidden"]}
+
+
+def saved_run(res: dict, job: dict) -> dict:
+    runs = res["runs"] if job["phase"] == "final" else res["sweep"]
+    return next(r for r in runs if (r["task"], r["cell"], r["seed"], r["lr"])
+                == (job["task"]["name"], job["cell"], job["seed"], job["lr"]))
+
+
+# Reruns of single full-configuration runs (a few seconds each):
+# - copy, vanilla RNN, seed 1: the run that moved most across BLAS kernels (the vanilla RNN
+#   on the copy task is the most sensitive cell);
+# - adding, vanilla RNN, the sweep's three rates: the sweep with one of the smallest margins
+#   between the best and the next rate (3.7 %);
+# - Reber, LSTM, seed 5: the one LSTM run on the Reber task that the chapter says failed.
+SWEEP_RERUN = ("adding", "vanilla")
+FINAL_RERUNS = (("copy", "vanilla", 1), ("reber", "lstm", 5))
+
+
+@pytest.fixture(scope="module")
+def full_reruns(committed):
     if "full" not in committed:
         pytest.fail("rnnlib/data/comparison/compare_full.json is missing")
     res = committed["full"]
-    saved = next(r for r in res["runs"]
-                 if (r["task"], r["cell"], r["seed"]) == (task, cell, seed))
-    spec = next(t for t in res["config"]["tasks"] if t["name"] == task)
-    fresh = C.run_one({"config": res["config"], "task": spec, "cell": cell, "lr": saved["lr"],
-                       "seed": seed, "phase": "final", "n_hidden": saved["n_hidden"]})
-    for key in C.MEASURES:
-        assert fresh[key] == pytest.approx(saved[key], rel=C.RTOL), key
-    np.testing.assert_allclose(fresh["curve_val_loss"], saved["curve_val_loss"], rtol=C.RTOL)
+    jobs = [full_job(res, *SWEEP_RERUN, res["config"]["sweep_seed"], lr)
+            for lr in res["config"]["learning_rates"]]
+    jobs += [full_job(res, *key) for key in FINAL_RERUNS]
+    return [(job, C.run_one(job), saved_run(res, job)) for job in jobs]
+
+
+def test_a_training_run_is_bitwise_repeatable_in_one_process_and_across_processes(full_reruns):
+    """Same configuration and seed, same numbers to the last bit, whether the run goes again in
+    this process or in a fresh worker process (as the full run's pool does)."""
+    job, here, _ = next(r for r in full_reruns if r[0]["phase"] == "final")
+    again = C.run_one(job)
+    (spawned,) = C._map([job], workers=2, progress=False)
+    for other in (again, spawned):
+        for key in C.MEASURES + ("steps_to_threshold", "diverged", "curve_steps",
+                                 "curve_val_loss", "train_loss"):
+            assert other[key] == here[key], key
+
+
+def relative(a: float, b: float) -> float:
+    return abs(a - b) / abs(b)
+
+
+def test_single_runs_of_the_full_configuration_agree_with_the_committed_ones(full_reruns):
+    """Rerun here, each run ends where the committed one ended, to RUN_RTOL, and reaches the
+    same verdict: it learned (reached the task's threshold, classified every test position)
+    or it did not."""
+    for job, fresh, saved in full_reruns:
+        where = (job["task"]["name"], job["cell"], job["lr"], job["seed"])
+        assert fresh["diverged"] == saved["diverged"], where
+        for key in ("val_loss", "test_loss"):
+            assert relative(fresh[key], saved[key]) <= RUN_RTOL, (where, key, fresh[key], saved[key])
+        for key in ("val_acc", "test_acc"):
+            assert fresh[key] == pytest.approx(saved[key], abs=0.01), (where, key)
+        assert (fresh["steps_to_threshold"] is None) == (saved["steps_to_threshold"] is None), where
+        assert (fresh["test_acc"] == 1.0) == (saved["test_acc"] == 1.0), where
+
+
+def test_a_fresh_sweep_chooses_the_committed_learning_rate(full_reruns, committed):
+    task, cell = SWEEP_RERUN
+    sweep = [fresh for job, fresh, _ in full_reruns if job["phase"] == "sweep"]
+    assert len(sweep) == len(committed["full"]["config"]["learning_rates"])
+    assert C.choose_rates(sweep) == {task: {cell: committed["full"]["chosen_lr"][task][cell]}}
+
+
+def test_the_failed_reber_run_fails_again(full_reruns):
+    """Chapter 7: one LSTM run on the Reber task never learned the long-range symbol."""
+    (fresh,) = [f for job, f, _ in full_reruns if (job["task"]["name"], job["cell"]) == ("reber", "lstm")]
+    assert fresh["test_acc"] < 0.75 and fresh["steps_to_threshold"] is None
+
+
+# -- exact regeneration (opt-in: pytest tests/test_compare.py --regenerate -m regenerate) --------
+# Bitwise only on the machine (CPU and BLAS kernel) that wrote the committed files; elsewhere the
+# tests above hold what the chapter relies on.
+@pytest.mark.regenerate
+def test_the_committed_quick_results_regenerate_exactly(committed):
+    fresh = C.run_config(C.QUICK, workers=1)
+    assert C.max_relative_difference(fresh, committed["quick"]) == 0.0
+    assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
+
+
+@pytest.mark.regenerate
+def test_the_committed_full_results_regenerate_exactly(committed):
+    """The whole full configuration (224 training runs; about 10 minutes on two free cores)."""
+    fresh = C.run_config(C.FULL)
+    assert C.max_relative_difference(fresh, committed["full"]) == 0.0
+    assert fresh["chosen_lr"] == committed["full"]["chosen_lr"]
+    assert fresh["verdicts"] == committed["full"]["verdicts"]
