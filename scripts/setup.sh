@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Create or reuse the virtual environment .venv, install the pinned requirements and rnnlib
-# (editable), and fetch the vendored front-end assets. Sourced by build.sh and test.sh; also
-# usable alone:  bash scripts/setup.sh [--test]
+# Create or reuse the virtual environment .venv and install the pinned requirements and rnnlib
+# (editable): all that JupyterLab needs to run the chapters (no npm). Sourced by build.sh and
+# test.sh; also usable alone:  bash scripts/setup.sh [--test]
+# (The site build also needs the vendored front-end assets: build.sh fetches them with npm.)
 #
 # Environment:
 #   PYTHON=python3.12   interpreter used to create .venv (default: python3; needs >= 3.10)
 #   VENV=path           where the virtual environment lives (default: .venv in the repository)
-#   SKIP_INSTALL=1      reuse .venv and assets/vendor as they are (no pip, no npm)
+#   SKIP_INSTALL=1      reuse .venv as it is (no pip)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,9 +57,8 @@ if [ "${SKIP_INSTALL:-0}" != "1" ]; then
   else
     echo "setup.sh: $VENV is up to date"
   fi
-  bash "$ROOT/scripts/fetch_assets.sh"
 else
-  echo "setup.sh: SKIP_INSTALL=1, reusing $VENV and assets/vendor as they are"
+  echo "setup.sh: SKIP_INSTALL=1, reusing $VENV as it is"
 fi
 
 # Used by the scripts that source this file.

@@ -7,12 +7,14 @@ own download where one exists. Without any browser the tests fail; they are neve
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from book_toc import toc_files
@@ -54,9 +56,45 @@ def find_chromium() -> str | None:
     return None
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site as a static web server configured for it would: a file `X` that
+    has a pre-compressed copy `X.gz` next to it (scripts/compress_site.py) is sent as that copy
+    with `Content-Encoding: gzip` when the browser accepts gzip, and as `X` otherwise."""
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if accepts and os.path.isfile(path) and os.path.isfile(path + ".gz"):
+            try:
+                f = open(path + ".gz", "rb")  # noqa: SIM115 (closed by the base class)
+            except OSError:
+                return super().send_head()
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(path))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+            self.send_header("Content-Length", str(os.fstat(f.fileno()).st_size))
+            self.end_headers()
+            return f
+        return super().send_head()
+
     def log_message(self, format, *args):
         pass
+
+
+@contextlib.contextmanager
+def serve_site(site: Path):
+    """Serve `site` on 127.0.0.1 at a free port; yields the base URL (ending in /)."""
+    handler = functools.partial(SiteHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -69,16 +107,8 @@ def site() -> Path:
 @pytest.fixture(scope="session")
 def base_url(site: Path):
     """Serve the built site on 127.0.0.1 at a free port for the whole session."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_site(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +139,62 @@ def browser_context(tmp_path_factory, playwright_driver):
 def screenshots_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# The two kinds of reader the layout, navigation, accessibility and weight tests are run for.
+READERS = {
+    "desktop-1440": {"viewport": {"width": 1440, "height": 900}},
+    "phone-390": {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
+                  "has_touch": True, "device_scale_factor": 1},
+}
+
+
+@pytest.fixture(scope="session")
+def reader_browser(playwright_driver):
+    """A second headless Chromium (not a persistent profile), for fresh contexts per reader."""
+    executable = find_chromium()
+    if executable is None:
+        bundled = Path(playwright_driver.chromium.executable_path)
+        executable = str(bundled) if bundled.is_file() else None
+    if executable is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    browser = playwright_driver.chromium.launch(executable_path=executable, headless=True,
+                                                args=CHROMIUM_FLAGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="session", params=list(READERS))
+def reader(request, reader_browser, base_url):
+    """A browser context of one reader (1440 px desktop, or a 390 px touch phone), offline:
+    every request to a host other than 127.0.0.1 is refused. Yields (name, context)."""
+    context = reader_browser.new_context(service_workers="block", **READERS[request.param])
+
+    def route(route_, req):
+        if urlsplit(req.url).hostname == "127.0.0.1":
+            route_.continue_()
+        else:
+            route_.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    try:
+        yield request.param, context
+    finally:
+        context.close()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The first-visit table of test_weight.py, printed and written to _build/page_weight.md."""
+    from .page_weight import RESULTS, table
+
+    if not RESULTS:
+        return
+    text = "\n".join(f"### First visit, {name}\n\n{table(visits)}\n"
+                     for name, visits in RESULTS.items())
+    out = ROOT / "_build" / "page_weight.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    terminalreporter.write_sep("=", "first visit of every page (tests/browser/test_weight.py)")
+    terminalreporter.write_line(text)
