@@ -1,7 +1,7 @@
 """Checks for the exercises of Part II (chapters 4 to 6).
 
 Each ``*_data()`` gives the numbers of an exercise; each ``check_*`` prints whether an answer is
-right and, if not, where it differs (via :func:`rnnlib.exercises.compare`).
+right and, if not, a hint (via :func:`rnnlib.exercises.judge.judge`), never the expected value.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import numpy as np
 
 from ..autograd import sigmoid
 from ..cells import make_cell
-from . import compare
 from .judge import judge
 
 
@@ -24,18 +23,44 @@ def gate_data() -> dict:
 
 
 def check_write_gate(answer) -> bool:
-    """Chapter 4: the write gate ``i`` (shape (1, 3)) for :func:`gate_data`."""
+    """Chapter 4: the write gate ``i`` (shape (1, 3)) for :func:`gate_data`.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
     d = gate_data()
     p, s, x = d["params"], d["s"], d["x"]
-    expected = 1.0 / (1.0 + np.exp(-(s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])))
-    return compare("write gate i", answer, expected)
+    expected = sigmoid(s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])
+    return judge("write gate i", answer, expected,
+                 hint="i = sigma(W_i s + U_i x + b_i), one number per state element; with the "
+                      "state as a row, W_i s is s @ W_i.T.",
+                 near={"no bias": (sigmoid(s @ p["W_i"].T + x @ p["U_i"].T),
+                                   "Close: the bias b_i is missing."),
+                       "not transposed": (sigmoid(s @ p["W_i"] + x @ p["U_i"].T + p["b_i"]),
+                                          "W_i s for a row s is s @ W_i.T, not s @ W_i."),
+                       "no sigmoid": (s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"],
+                                      "A gate is squashed into (0, 1) by the sigmoid."),
+                       "keep gate": (sigmoid(s @ p["W_f"].T + x @ p["U_f"].T + p["b_f"]),
+                                     "That is the keep gate f; the write gate uses W_i, U_i, b_i.")})
 
 
 def check_prototype_step(answer) -> bool:
-    """Chapter 4: the new state ``s_t`` (shape (1, 3)) of the prototype for :func:`gate_data`."""
+    """Chapter 4: the new state ``s_t`` (shape (1, 3)) of the prototype for :func:`gate_data`.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
     d = gate_data()
+    p, s, x = d["params"], d["s"], d["x"]
     cell = make_cell("prototype", 2, 3, np.random.default_rng(0))
-    return compare("prototype s_t", answer, cell.step(d["params"], d["s"], d["x"]))
+    i, f, o = (sigmoid(s @ p[f"W_{g}"].T + x @ p[f"U_{g}"].T + p[f"b_{g}"]) for g in "ifo")
+    return judge("prototype s_t", answer, cell.step(p, s, x),
+                 hint="Compute i, f, o from s and x, the candidate tanh(W (o * s) + U x + b), "
+                      "then s_t = f * s + i * candidate.",
+                 near={"no read": (f * s + i * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
+                                   ("The candidate must see the state through the read gate: "
+                                    "W (o * s), not W s.")),
+                       "swapped": (i * s + f * np.tanh((o * s) @ p["W"].T + x @ p["U"].T + p["b"]),
+                                   ("The keep gate f multiplies the old state and the write "
+                                    "gate i the candidate, not the other way round."))})
 
 
 def gru_data() -> dict:
@@ -48,15 +73,36 @@ def gru_data() -> dict:
 
 
 def check_gru_step(answer) -> bool:
-    """Chapter 5: the GRU's new state (shape (1, 3)) for :func:`gru_data`."""
+    """Chapter 5: the GRU's new state (shape (1, 3)) for :func:`gru_data`.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
     d = gru_data()
+    p, s, x = d["params"], d["s"], d["x"]
     cell = make_cell("gru", 2, 3, np.random.default_rng(0))
-    return compare("GRU s_t", answer, cell.step(d["params"], d["s"], d["x"]))
+    r = sigmoid(s @ p["W_r"].T + x @ p["U_r"].T + p["b_r"])
+    z = sigmoid(s @ p["W_z"].T + x @ p["U_z"].T + p["b_z"])
+    cand = np.tanh((r * s) @ p["W"].T + x @ p["U"].T + p["b"])
+    return judge("GRU s_t", answer, cell.step(p, s, x),
+                 hint="Compute r and z, the candidate tanh(W (r * s) + U x + b), then "
+                      "s_t = z * s + (1 - z) * candidate (eq-gru-state).",
+                 near={"swapped z": ((1 - z) * s + z * cand,
+                                     ("In this book's GRU z weighs the old state and 1 - z "
+                                      "the candidate; you swapped them.")),
+                       "no reset": (z * s + (1 - z) * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
+                                    "The candidate must see the state through r: W (r * s).")})
 
 
 def check_max_state(answer, T: int = 50) -> bool:
-    """Chapter 5: the largest |s_t| one element of the prototype can reach after T steps from 0."""
-    return compare(f"largest |s_{T}|", answer, float(T))
+    """Chapter 5: the largest |s_t| one element of the prototype can reach after T steps from 0.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
+    return judge(f"largest |s_{T}|", answer, float(T),
+                 hint="Bound one step: how much can f * s_{t-1} keep, and how large can "
+                      "i * candidate be, when every gate is in (0, 1) and the candidate is a tanh?",
+                 near={"GRU": (1.0, ("That is the GRU's bound; the prototype adds instead of "
+                                     "averaging."))})
 
 
 def peephole_data() -> dict:

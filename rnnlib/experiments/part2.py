@@ -167,20 +167,27 @@ def read_write_statistics(n: int = 8, draws: int = 500, seed: int = 0) -> dict:
     """:func:`read_write_asymmetry` over many random draws (cell, state, input, unit).
 
     Returns, for switching off one read and one write: the mean number of state elements that
-    change (by more than 1e-12) and the mean absolute change of a changed element.
+    change (by more than 1e-12, ``changed``), the mean absolute change of a changed element
+    (``size``) and the mean of the largest absolute change (``largest``); plus
+    ``write_beats_read``, the fraction of draws in which the write's change is larger than the
+    largest change the read makes.
     """
     rng = np.random.default_rng(seed)
-    out = {"read": {"changed": [], "size": []}, "write": {"changed": [], "size": []}}
+    out = {k: {"changed": [], "size": [], "largest": []} for k in ("read", "write")}
     for _ in range(draws):
         r = read_write_asymmetry(n=n, unit=int(rng.integers(n)), seed=int(rng.integers(2**31)))
         for kind in ("read", "write"):
             d = np.abs(r[f"{kind}_change"])
             moved = d > 1e-12
             out[kind]["changed"].append(moved.sum())
+            out[kind]["largest"].append(d.max())
             if moved.any():
                 out[kind]["size"].append(d[moved].mean())
-    return {k: {"changed": float(np.mean(v["changed"])), "size": float(np.mean(v["size"]))}
-            for k, v in out.items()}
+    stats = {k: {m: float(np.mean(v[m])) for m in ("changed", "size", "largest")}
+             for k, v in out.items()}
+    stats["write_beats_read"] = float(np.mean(np.array(out["write"]["largest"])
+                                              > np.array(out["read"]["largest"])))
+    return stats
 
 
 # -- items 12-13: the prototype's failure, the bounded models ------------------------------

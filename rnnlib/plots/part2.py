@@ -63,7 +63,7 @@ def plot_read_write(data: dict, ax=None):
            label=f"write to element {data['unit']} off (i = 0)")
     ax.axhline(0, color="black", lw=0.6)
     ax.set(xlabel="element of the new state s_t", ylabel="change of s_t",
-           title="A read touches every element a little; a write one element a lot")
+           title="A read moves every element of s_t; a write moves only its own")
     ax.set_xticks(k)
     ax.legend(fontsize=8)
     return fig
@@ -250,180 +250,12 @@ def plot_peephole(result: dict, fig=None):
     return fig
 
 
-# -- dataflow diagrams ----------------------------------------------------------------------
-#
-# A cell is described by a list of nodes ``(id, kind, label, parents)``. The drawing is derived
-# from that description alone: a node's column is the length of the longest path from an
-# input, its row its order within the column. Kinds share one visual language for every cell.
+# -- dataflow diagrams: in their own module; kept here for the chapters that import them ----
 
-NODE_STYLE = {
-    "state": {"shape": "box", "face": "#dbe9f6", "edge": "#1f77b4"},
-    "input": {"shape": "box", "face": "#eeeeee", "edge": "#555555"},
-    "gate": {"shape": "box", "face": "white", "edge": None},  # edge colored by the gate
-    "layer": {"shape": "box", "face": "#fff2c6", "edge": "#b8860b"},
-    "op": {"shape": "circle", "face": "white", "edge": "black"},
-    "output": {"shape": "box", "face": "#dbf0db", "edge": "#2ca02c"},
-}
-
-
-CELL_DIAGRAMS: dict[str, list[tuple[str, str, str, list[str]]]] = {
-    "vanilla": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("cand", "layer", r"$\phi$ layer", ["s_prev", "x"]),
-        ("s", "state", "$s_t$ = output", ["cand"]),
-    ],
-    "prototype": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("o", "gate", r"$\sigma$ o", ["s_prev", "x"]), ("i", "gate", r"$\sigma$ i", ["s_prev", "x"]),
-        ("f", "gate", r"$\sigma$ f", ["s_prev", "x"]),
-        ("read", "op", r"$\odot$", ["o", "s_prev"]),
-        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
-        ("keep", "op", r"$\odot$", ["f", "s_prev"]),
-        ("write", "op", r"$\odot$", ["i", "cand"]),
-        ("add", "op", "+", ["keep", "write"]),
-        ("s", "state", "$s_t$ = output", ["add"]),
-    ],
-    "gru": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("r", "gate", r"$\sigma$ r", ["s_prev", "x"]), ("z", "gate", r"$\sigma$ z", ["s_prev", "x"]),
-        ("read", "op", r"$\odot$", ["r", "s_prev"]),
-        ("one_minus", "op", "1−", ["z"]),
-        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
-        ("keep", "op", r"$\odot$", ["z", "s_prev"]),
-        ("write", "op", r"$\odot$", ["one_minus", "cand"]),
-        ("add", "op", "+", ["keep", "write"]),
-        ("s", "state", "$s_t$ = output", ["add"]),
-    ],
-    "pseudo": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("squash", "op", r"$\phi$", ["s_prev"]),
-        ("o", "gate", r"$\sigma$ o", ["squash", "x"]), ("i", "gate", r"$\sigma$ i", ["squash", "x"]),
-        ("f", "gate", r"$\sigma$ f", ["squash", "x"]),
-        ("read", "op", r"$\odot$", ["o", "squash"]),
-        ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
-        ("keep", "op", r"$\odot$", ["f", "s_prev"]),
-        ("write", "op", r"$\odot$", ["i", "cand"]),
-        ("add", "op", "+", ["keep", "write"]),
-        ("s", "state", "$s_t$", ["add"]),
-        ("out", "op", r"$\phi$", ["add"]),
-        ("y", "output", r"output $\phi(s_t)$", ["out"]),
-    ],
-    "lstm": [
-        ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
-        ("x", "input", "$x_t$", []),
-        ("i", "gate", r"$\sigma$ i", ["h_prev", "x"]), ("f", "gate", r"$\sigma$ f", ["h_prev", "x"]),
-        ("cand", "layer", r"$\phi$ layer $\tilde c_t$", ["h_prev", "x"]),
-        ("o", "gate", r"$\sigma$ o", ["h_prev", "x"]),
-        ("keep", "op", r"$\odot$", ["f", "c_prev"]),
-        ("write", "op", r"$\odot$", ["i", "cand"]),
-        ("add", "op", "+", ["keep", "write"]),
-        ("c", "state", "$c_t$", ["add"]),
-        ("squash", "op", r"$\phi$", ["add"]),
-        ("read", "op", r"$\odot$", ["o", "squash"]),
-        ("h", "output", "$h_t$ = output", ["read"]),
-    ],
-}
-CELL_DIAGRAMS["normalized"] = [
-    *CELL_DIAGRAMS["prototype"][:-1],
-    ("norm", "op", r"$\div\sqrt{\mathrm{Var}+1}$", ["add"]),
-    ("s", "state", "$s_t$ = output", ["norm"]),
-]
-CELL_DIAGRAMS["peephole"] = [
-    ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
-    ("x", "input", "$x_t$", []),
-    ("i", "gate", r"$\sigma$ i", ["h_prev", "x", "c_prev"]),
-    ("f", "gate", r"$\sigma$ f", ["h_prev", "x", "c_prev"]),
-    ("cand", "layer", r"$\phi$ layer $\tilde c_t$", ["h_prev", "x"]),
-    ("keep", "op", r"$\odot$", ["f", "c_prev"]),
-    ("write", "op", r"$\odot$", ["i", "cand"]),
-    ("add", "op", "+", ["keep", "write"]),
-    ("o", "gate", r"$\sigma$ o", ["h_prev", "x", "add"]),
-    ("c", "state", "$c_t$", ["add"]),
-    ("squash", "op", r"$\phi$", ["add"]),
-    ("read", "op", r"$\odot$", ["o", "squash"]),
-    ("h", "output", "$h_t$ = output", ["read"]),
-]
-
-
-def diagram_layout(spec) -> dict[str, tuple[float, float]]:
-    """Positions ``id -> (column, row)`` from a cell description: column = longest path depth."""
-    ids = [node[0] for node in spec]
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"node ids must be unique; got {ids}")
-    parents = {node[0]: node[3] for node in spec}
-    for nid, ps in parents.items():
-        missing = [p for p in ps if p not in parents]
-        if missing:
-            raise ValueError(f"node {nid!r} has unknown parents {missing}")
-    depth: dict[str, int] = {}
-    for nid in ids:  # the description lists parents before children
-        depth[nid] = 1 + max((depth[p] for p in parents[nid]), default=-1)
-    columns: dict[int, list[str]] = {}
-    for nid in ids:
-        columns.setdefault(depth[nid], []).append(nid)
-    pos: dict[str, tuple[float, float]] = {}
-    for col in sorted(columns):
-        members = columns[col]
-        if col > 0:  # order a column by the mean height of each node's parents (fewer crossings)
-            members = sorted(members, key=lambda m: -np.mean([pos[p][1] for p in parents[m]]))
-        for row, nid in enumerate(members):
-            pos[nid] = (float(col), -(row - (len(members) - 1) / 2.0))
-    return pos
-
-
-def _half_width(kind: str) -> float:
-    return 0.22 if NODE_STYLE[kind]["shape"] == "circle" else (0.62 if kind == "gate" else 0.68)
-
-
-def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
-    """Draw a cell's dataflow in the book's one visual language; returns the figure.
-
-    Blue boxes carry state between steps, grey boxes are inputs, coloured boxes are gates (a
-    sigmoid layer; green write i, orange keep f / z, purple read o / r), yellow boxes are tanh
-    layers, circles are elementwise operations, green boxes the output.
-    """
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-
-    spec = CELL_DIAGRAMS[name_or_spec] if isinstance(name_or_spec, str) else name_or_spec
-    pos = diagram_layout(spec)
-    width = max(p[0] for p in pos.values()) + 1
-    height = max(abs(p[1]) for p in pos.values()) * 2 + 1
-    fig, ax = new_figure(ax, figsize=(1.25 * width + 0.5, 0.75 * height + 0.8))
-    sx, sy = 1.6, 1.0
-    kinds = {node[0]: node[1] for node in spec}
-    for nid, kind, label, parents in spec:
-        x, y = pos[nid]
-        for p in parents:
-            px, py = pos[p]
-            color = GATE_COLORS.get(p, "#555555") if kinds[p] == "gate" else "#555555"
-            ax.add_patch(FancyArrowPatch(
-                (px * sx + _half_width(kinds[p]), py * sy), (x * sx - _half_width(kind), y * sy),
-                arrowstyle="-|>", mutation_scale=10, color=color, lw=1.1, shrinkA=1, shrinkB=1,
-                connectionstyle="arc3,rad=0.0" if py == y else "arc3,rad=0.12", zorder=1))
-    for nid, kind, label, _ in spec:
-        x, y = pos[nid]
-        style = NODE_STYLE[kind]
-        edge = GATE_COLORS.get(nid, "black") if kind == "gate" else style["edge"]
-        if style["shape"] == "circle":
-            ax.add_patch(Circle((x * sx, y * sy), 0.22, facecolor=style["face"], edgecolor=edge,
-                                lw=1.3, zorder=2))
-            fontsize = 11 if len(label) <= 8 else 7
-            ax.text(x * sx, y * sy, label, ha="center", va="center", fontsize=fontsize, zorder=3)
-        else:
-            w = _half_width(kind)
-            ax.add_patch(FancyBboxPatch((x * sx - w, y * sy - 0.2), 2 * w, 0.4,
-                                        boxstyle="round,pad=0.02", facecolor=style["face"],
-                                        edgecolor=edge, lw=1.5 if kind == "gate" else 1.1,
-                                        zorder=2))
-            ax.text(x * sx, y * sy, label, ha="center", va="center", fontsize=9, zorder=3)
-    xs = [p[0] * sx for p in pos.values()]
-    ys = [p[1] * sy for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title is None and isinstance(name_or_spec, str):
-        title = _label(name_or_spec)
-    if title:
-        ax.set_title(title)
-    return fig
+from .cell_diagrams import (  # noqa: F401
+    CELL_DIAGRAMS,
+    NODE_STYLE,
+    diagram_geometry,
+    diagram_layout,
+    draw_cell_diagram,
+)
