@@ -33,6 +33,8 @@ Loaded through `sphinx.local_extensions` in _config.yml. In order of the build:
      every icon with the Font Awesome web fonts, and the script's swapping of <i> icons for
      SVGs broke the widgets' Play button (a TypeError in embed-amd.js);
    - the base theme's second viewport meta tag is removed;
+   - bibliography entries are list items of their list (role="listitem", not the deprecated
+     doc-biblioentry, which axe-core counts as a critical violation);
    - the home page's title is the book's title once ("Written Memories", not "Written
      Memories - Written Memories");
    - every text file of the site that compresses well gets a gzip copy next to it (X.gz), for
@@ -300,6 +302,9 @@ def _fix_html(path: Path) -> None:
         html = html.replace(BASE_VIEWPORT, "", 1)
     elif count != 1:
         problems.append(f"expected 1 or 2 viewport meta tags, found {count}")
+    # The bibliography: role="list" holds citations with DPUB's deprecated doc-biblioentry
+    # role, which is no list item (axe: aria-required-children, critical).
+    html = html.replace('role="doc-biblioentry"', 'role="listitem"')
     # A page titled like the book (the home page) is titled once, not "Title - Title".
     html = DOUBLE_TITLE.sub(r"<title>\1</title>", html, count=1)
     if problems:

@@ -4,10 +4,14 @@
  *    build) opens the image at full resolution in a dialog that scrolls (and pinch-zooms on a
  *    phone); the button, Escape or a tap on the dark margin closes it. Without JavaScript the
  *    link opens the image file itself.
- * 2. Widget controls for assistive technology, once the widget manager has drawn them (the
+ * 2. Keyboard and screen readers outside widgets: a formula too wide for its box (it scrolls)
+ *    is a Tab stop, so a keyboard can scroll it (others are not: MathJax's inTabOrder is off in
+ *    _config.yml); the theme's search button is named by the text it shows ("Search Ctrl+K").
+ * 3. Widget controls for assistive technology, once the widget manager has drawn them (the
  *    ipywidgets 8 front end leaves them unnamed): every slider handle and readout is named by
  *    its label; a log slider announces the value it shows (1.0e-1), not its exponent; icon-only
- *    buttons (Play, Stop, Repeat) get a name; `title="null"` tooltips are removed.
+ *    buttons (Play, Stop, Repeat) get a name; `title="null"` tooltips are removed; a widget
+ *    image without alt text takes its tooltip (the widget's `tooltip`) as alt text.
  */
 (function () {
   "use strict";
@@ -57,7 +61,44 @@
     openFigure(link, image);
   });
 
-  // 2. Widget controls ------------------------------------------------------------------------
+  // 2. Formulas and the search button ---------------------------------------------------------
+  function wideFormulas() {
+    document.querySelectorAll("span.math, div.math mjx-container").forEach(function (box) {
+      var math = box.querySelector("mjx-math");
+      if (!math) return;
+      var wide = math.getBoundingClientRect().width > box.clientWidth + 1;
+      if (wide && box.getAttribute("tabindex") !== "0") {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-wm-scrolls", "");
+      } else if (!wide && box.hasAttribute("data-wm-scrolls")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-wm-scrolls");
+      }
+    });
+  }
+
+  function whenTypeset(callback) {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) {
+      mj.startup.promise.then(callback);
+    } else if (document.querySelector("span.math, div.math")) {
+      setTimeout(function () { whenTypeset(callback); }, 200);
+    }
+  }
+
+  function keyboard() {
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (button) {
+      if (button.textContent.trim()) button.removeAttribute("aria-label");
+    });
+    whenTypeset(wideFormulas);
+    var resized = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(resized);
+      resized = setTimeout(wideFormulas, 200);
+    });
+  }
+
+  // 3. Widget controls ------------------------------------------------------------------------
   var ICON_NAMES = {
     "fa-play": "Play", "fa-pause": "Pause", "fa-stop": "Stop", "fa-retweet": "Repeat",
     "fa-repeat": "Repeat", "fa-refresh": "Reset", "fa-undo": "Undo",
@@ -93,6 +134,10 @@
       var field = widget.querySelector(":scope > select, :scope > input");
       if (field && name && !field.getAttribute("aria-label")) field.setAttribute("aria-label", name);
     });
+    root.querySelectorAll("img").forEach(function (image) {
+      var tip = image.getAttribute("title");
+      if (!image.hasAttribute("alt") && tip) image.setAttribute("alt", tip);
+    });
     root.querySelectorAll("button.jupyter-button").forEach(function (button) {
       if (button.textContent.trim() || button.getAttribute("aria-label")) return;
       var icon = button.querySelector("i.fa, i[class*='fa-']");
@@ -126,9 +171,14 @@
     schedule();
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", watch);
-  } else {
+  function start() {
+    keyboard();
     watch();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
