@@ -15,6 +15,7 @@ Tests drive a widget without a kernel: set ``widget.controls[name].value`` and r
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable
 from typing import Any
@@ -102,32 +103,54 @@ class View:
         return buffer.getvalue()
 
 
+_LADDER = (1.0, 1.2, 2.0, 5.0)
+
+
+def _round_up(value: float) -> float:
+    """The smallest of 1, 1.2, 2 and 5 times a power of ten that is at least ``value`` (> 0)."""
+    exponent = int(np.floor(np.log10(value)))
+    for decade in (exponent - 1, exponent, exponent + 1):
+        for m in _LADDER:
+            candidate = float(f"{m}e{decade}")
+            if candidate >= value * (1 - 1e-9):
+                return candidate
+    return float(f"1e{exponent + 2}")
+
+
 def stable_limits(ax, low: float, high: float, axis: str = "y", log: bool = False,
                   pad: float = 0.05) -> None:
-    """Fit the limits to [low, high] only when the data leave them or fill under a fifth.
+    """Set limits holding [low, high], padded by ``pad`` of the span and widened to round values.
 
-    Limits that stay put while a slider moves keep the frame still (fast to redraw) and make
-    two settings easy to compare.
+    The limits are a function of the data alone (not of the settings shown before), so a
+    widget draws the same figure for a setting however a reader got there, and the static
+    site can show exactly what the live widget draws. Widening keeps the frame still while the
+    data change a little (fast to redraw, easy to compare): a log axis gets whole decades; a
+    linear one runs from -A to B, each 0 or 1, 1.2, 2 or 5 times a power of ten (0 is always in
+    view: these are state values, norms and outputs). ``pad=0`` fits [low, high] exactly (a
+    time axis).
     """
-    get, set_ = (ax.get_ylim, ax.set_ylim) if axis == "y" else (ax.get_xlim, ax.set_xlim)
+    set_ = ax.set_ylim if axis == "y" else ax.set_xlim
     if log:
         low, high = max(low, 1e-300), max(high, 1e-300)
         lo, hi = np.log10(low), np.log10(high)
-        cur_lo, cur_hi = np.log10(max(get()[0], 1e-300)), np.log10(max(get()[1], 1e-300))
     else:
         lo, hi = float(low), float(high)
-        cur_lo, cur_hi = get()
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return
-    span = max(hi - lo, 1e-12 if not log else 0.5)
-    inside = cur_lo <= lo and hi <= cur_hi
-    if inside and span >= (cur_hi - cur_lo) / 5:
-        return
-    new_lo, new_hi = lo - pad * span, hi + pad * span
     if log:
-        set_(10 ** np.floor(new_lo), 10 ** np.ceil(new_hi))
-    else:
-        set_(new_lo, new_hi)
+        span = max(hi - lo, 0.5)
+        set_(10 ** np.floor(lo - pad * span), 10 ** np.ceil(hi + pad * span))
+        return
+    if pad == 0 and hi > lo:
+        set_(lo, hi)
+        return
+    span = hi - lo
+    if span <= 1e-9 * max(1.0, abs(lo), abs(hi)):  # flat data (e.g. all zero): a unit span
+        lo, hi = lo - 0.5 * max(1.0, abs(lo)), hi + 0.5 * max(1.0, abs(hi))
+        span = hi - lo
+    new_lo = 0.0 if lo >= 0 else lo - pad * span
+    new_hi = 0.0 if hi <= 0 else hi + pad * span
+    set_(-_round_up(-new_lo) if new_lo < 0 else 0.0, _round_up(new_hi) if new_hi > 0 else 0.0)
 
 
 class LiveWidget:
@@ -135,34 +158,73 @@ class LiveWidget:
 
     ``controls`` maps the keyword names of ``compute`` to ipywidgets controls; ``layout`` is an
     optional box holding the controls (defaults to one row). Display the object in a notebook.
+
+    ``static_grid`` declares what the website offers without a kernel (see
+    :mod:`rnnlib.widgets.static`): per control name, ``Step(step)`` for a slider's step on the
+    site or ``Fixed(reason)`` for a control the site disables; every option of a dropdown or
+    toggle and every value of an undeclared slider are precomputed. ``alt`` describes the figure
+    for a reader who cannot see it. When the site is built (``WM_STATIC_WIDGETS`` set), the
+    widget displays its static version; otherwise the grid is not used.
     """
 
-    def __init__(self, controls: dict, compute: Callable[..., Any], view: View, layout=None):
+    def __init__(self, controls: dict, compute: Callable[..., Any], view: View, layout=None,
+                 static_grid: dict | None = None, alt: str = ""):
         import ipywidgets as w
 
+        from . import static
+
         self.controls, self.compute, self.view = controls, compute, view
+        self.static_grid = dict(static_grid or {})
+        self.alt = alt
         self.data: Any = None
+        self._suspended = False
+        # On the site build the PNG is not sent: the static figure replaces it (and a PNG in
+        # the saved widget state would only make the page heavier).
+        self._static = static.enabled()
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         self.status = w.HTML()
         for control in controls.values():
             control.observe(self.refresh, names="value")
         ui = layout if layout is not None else w.HBox(list(controls.values()))
+        self.layout_box = ui
         self.box = w.VBox([ui, self.status, self.image])
         self.refresh()
 
     def values(self) -> dict[str, Any]:
         return {name: control.value for name, control in self.controls.items()}
 
+    @contextlib.contextmanager
+    def suspended(self):
+        """Within the block, control changes do not recompute (the static precomputation)."""
+        previous, self._suspended = self._suspended, True
+        try:
+            yield self
+        finally:
+            self._suspended = previous
+
+    def alt_text(self) -> str:
+        """A description of the figure for a reader who cannot see it."""
+        return self.alt or (self.view.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+
     def refresh(self, change=None) -> None:
         """Recompute for the current values, redraw, and send the new PNG to the page."""
+        if self._suspended:
+            return
         try:
             self.data = self.compute(**self.values())
             self.view.update(self.data)
-            self.image.value = self.view.png()
+            if self._static:
+                self.view.render()
+            else:
+                self.image.value = self.view.png()
             self.status.value = ""
         except Exception as error:  # show it in the page, then let the kernel log it too
             self.status.value = f"<span style='color:#b00'>Error: {type(error).__name__}: {error}</span>"
             raise
 
     def _repr_mimebundle_(self, **kwargs):
+        if self._static:
+            from .static import static_widget
+
+            return static_widget(self)._repr_mimebundle_(**kwargs)
         return self.box._repr_mimebundle_(**kwargs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..experiments.part2 import gate_names, gate_trace, lstm_cell_grads_fast
 from ..plots.part2 import ForgetBiasView, GateTraceView
 from . import LiveWidget
+from .static import Fixed, Step
 
 PLAYGROUND_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
 ALL_GATES = ("i", "f", "o", "r", "z")
@@ -73,7 +74,14 @@ def gate_playground() -> LiveWidget:
     layout = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
                      w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
                      w.HBox([c["input_scale"], c["weight_scale"]])])
-    return LiveWidget(controls, playground_compute, GateTraceView(), layout)
+    # On the website: every cell and mode; the keep gates (f; r and z of the GRU) in steps of
+    # 0.25, the write and read gates (i, o) in steps of 0.5: 256 runs. The run itself (its
+    # length, input and weight scales) stays at the defaults.
+    reason = "each other value would multiply the 256 precomputed runs"
+    grid = {"i": Step(0.5), "f": Step(0.25), "o": Step(0.5), "r": Step(0.25),
+            "z": Step(0.25), "T": Fixed(reason), "input_scale": Fixed(reason),
+            "weight_scale": Fixed(reason)}
+    return LiveWidget(controls, playground_compute, GateTraceView(), layout, static_grid=grid)
 
 
 def forget_bias_compute(forget_bias=0.0, T=100) -> dict:
@@ -92,4 +100,5 @@ def forget_bias_widget() -> LiveWidget:
         "T": w.IntSlider(value=100, min=10, max=300, step=10, description="length T",
                          continuous_update=False),
     }
-    return LiveWidget(controls, forget_bias_compute, ForgetBiasView())
+    # On the website: every bias and length of the live widget (21 x 30 settings).
+    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(), static_grid={})

@@ -11,6 +11,7 @@ import numpy as np
 from ..experiments.part3 import depth_gradients
 from ..plots.part3 import GradientNormFigure, NTMStepFigure, plot_gradient_norms
 from . import LiveWidget
+from .static import Step
 
 
 def depth_view(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> dict[str, np.ndarray]:
@@ -46,8 +47,10 @@ def depth_widget(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 
         "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
                                     description="weight scale", style=style),
     }
+    # On the website: depth in steps of 30 (10 to 190), b_T in whole numbers, scale by 0.2.
+    grid = {"depth": Step(30, max=190), "gate_bias": Step(1.0), "init_scale": Step(0.2)}
     return LiveWidget(controls, depth_compute, GradientNormFigure(max_depth=200),
-                      w.VBox(list(controls.values())))
+                      w.VBox(list(controls.values())), static_grid=grid)
 
 
 def ntm_step_view(batch, episode, t: int, index: int = 0) -> dict:
@@ -85,4 +88,5 @@ def ntm_step_widget(batch, episode, index: int = 0) -> LiveWidget:
         return ntm_step_view(batch, episode, t, index)
 
     view = NTMStepFigure(n_rows, width, batch.targets.shape[-1], limit)
-    return LiveWidget({"t": slider}, compute, view, w.HBox([play, slider]))
+    # On the website: every step of the episode (the play button animates them).
+    return LiveWidget({"t": slider}, compute, view, w.HBox([play, slider]), static_grid={})

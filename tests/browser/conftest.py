@@ -188,7 +188,9 @@ def reader(request, reader_browser, base_url):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """The first-visit table of test_weight.py, printed and written to _build/page_weight.md."""
     from .page_weight import RESULTS, table
+    from .test_static_widgets import report as static_widgets_report
 
+    static_widgets_report(terminalreporter)  # its latency table (test_static_widgets.py)
     if not RESULTS:
         return
     text = "\n".join(f"### First visit, {name}\n\n{table(visits)}\n"
