@@ -242,9 +242,21 @@ def test_forget_bias_widget_plots_bptt(bias, T):
 # -- plots and diagrams ----------------------------------------------------------------------
 
 
+def test_message_and_read_write_plots_draw_their_data():
+    m = ex.message_survival(T=10)
+    fig = plots.plot_message_survival(m)
+    ratio, cosine, grad = (ax.get_lines() for ax in fig.axes[:3])
+    for line, name in zip(ratio, ("vanilla", "written", "uncoordinated")):
+        np.testing.assert_allclose(line.get_ydata(), np.maximum(m[name]["ratio"], 1e-20))
+    np.testing.assert_allclose(cosine[0].get_ydata(), m["vanilla"]["cosine"])
+    np.testing.assert_allclose(grad[2].get_ydata(), np.maximum(m["uncoordinated"]["grad"], 1e-20))
+    rw = ex.read_write_asymmetry()
+    ax = plots.plot_read_write(rw).axes[0]
+    heights = np.array([bar.get_height() for bar in ax.patches])
+    np.testing.assert_allclose(heights, np.concatenate([rw["read_change"], rw["write_change"]]))
+
+
 def test_other_plots_return_figures():
-    assert plots.plot_message_survival(ex.message_survival(T=10)) is not None
-    assert plots.plot_read_write(ex.read_write_asymmetry()) is not None
     assert plots.plot_shadow_state(ex.shadow_state_demo()) is not None
     assert plots.plot_grad_flow({"lstm": np.ones(5)}) is not None
 
