@@ -109,11 +109,13 @@ class Cell:
         recurrent = get_initializer(init, init_scale)
         inputs = get_initializer(input_init if input_init is not None else init, init_scale)
         self.params: dict[str, np.ndarray] = {}
+        own_input_init = input_init if input_init is not None else init
         for name, shape in self.param_shapes().items():
             if name.startswith("W"):
-                self.params[name] = _initialized(recurrent, rng, shape, name)
+                self.params[name] = _initialized(recurrent, rng, shape, name, callable(init))
             elif name.startswith("U"):
-                self.params[name] = _initialized(inputs, rng, shape, name)
+                self.params[name] = _initialized(inputs, rng, shape, name,
+                                                 callable(own_input_init))
             else:  # biases and peephole vectors start at zero
                 self.params[name] = np.zeros(shape)
 
@@ -157,9 +159,9 @@ class Cell:
             probe.check_gates(self)
 
     def check_step(self, p, state, x, probe=None) -> None:
-        """Check the arguments of :meth:`step` (shapes and names, never values): a ValueError or
-        TypeError saying what this cell expects. ``step`` runs it on every call; it costs about
-        a microsecond."""
+        """Check the arguments of :meth:`step` (their shapes, never their values): a ValueError
+        or TypeError saying what this cell expects. ``step`` runs it on every call (about a
+        microsecond); a parameter missing from ``p`` is reported when ``step`` looks it up."""
         x_shape = _shape(x)
         if len(x_shape) < 1 or x_shape[-1] != self.n_in:
             raise ValueError(f"x has shape {x_shape}; {self!r} expects (B, {self.n_in})")
@@ -176,21 +178,23 @@ class Cell:
                              f"(B, {self.n_hidden})); got a {type(state).__name__} of {len(state)}")
         else:
             parts = (state,)
+        expected = (*x_shape[:-1], self.n_hidden)
         for name, part in zip(self.state_names, parts):
             shape = _shape(part)
-            if shape[-1:] != (self.n_hidden,) or shape[:-1] != x_shape[:-1]:
-                raise ValueError(
-                    f"state {name!r} has shape {shape}; {self!r} expects "
-                    f"{(*x_shape[:-1], self.n_hidden)} for x of shape {x_shape}"
-                )
+            if shape != expected:
+                raise ValueError(f"state {name!r} has shape {shape}; {self!r} expects {expected} "
+                                 f"for x of shape {x_shape}")
         if not isinstance(p, dict):
             raise TypeError(f"p must be a dict of parameters (like cell.params), got {describe(p)}")
-        if not self._param_names <= p.keys():
-            missing = sorted(self._param_names - p.keys())
-            raise ValueError(f"parameters {missing} are missing; {self!r} needs "
-                             f"{sorted(self._param_names)}, got {sorted(p)}")
         if probe is not None:
             self.check_probe(probe)
+
+    def check_param_names(self, p: dict) -> None:
+        """A ValueError naming the parameters this cell needs that ``p`` lacks."""
+        missing = sorted(self._param_names - p.keys())
+        if missing:
+            raise ValueError(f"parameters {missing} are missing; {self!r} needs "
+                             f"{sorted(self._param_names)}, got {sorted(p)}")
 
     @functools.cached_property
     def _param_names(self) -> frozenset[str]:
@@ -201,8 +205,10 @@ class Cell:
 
 
 def _shape(value) -> tuple[int, ...]:
-    shape = getattr(value, "shape", None)  # arrays and tensors; lists go through numpy
-    return tuple(shape) if shape is not None else np.shape(value)
+    try:
+        return value.shape  # arrays and tensors
+    except AttributeError:
+        return np.shape(value)  # lists, numbers
 
 
 def _checked_step(step):
@@ -212,15 +218,21 @@ def _checked_step(step):
     @functools.wraps(step)
     def checked(self, p, state, x, probe=None):
         self.check_step(p, state, x, probe)
-        return step(self, p, state, x, probe)
+        try:
+            return step(self, p, state, x, probe)
+        except KeyError:
+            self.check_param_names(p)  # a missing parameter: say which, and what was needed
+            raise
 
     return checked
 
 
 def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tuple[int, int],
-                 name: str) -> np.ndarray:
-    """``initializer(rng, shape)``, checked: an initializer given as a callable must return a
-    finite float array of exactly ``shape``."""
+                 name: str, given: bool) -> np.ndarray:
+    """``initializer(rng, shape)``, checked: an initializer given as a callable (``given``) must
+    return a finite float array of exactly ``shape``, and the cell keeps a copy of it (it may
+    return one array for every gate). rnnlib's own initializers return fresh arrays, kept as
+    they are."""
     value = initializer(rng, shape)
     arr = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else None
     if arr is None or arr.dtype.kind not in "biuf":
@@ -231,7 +243,7 @@ def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tupl
                          f"expected {shape}")
     if not np.isfinite(arr).all():
         raise ValueError(f"the initializer of {name!r} returned NaN or inf; expected finite numbers")
-    return np.array(arr, dtype=np.float64)  # a copy the cell owns
+    return np.array(arr, dtype=np.float64) if given else arr
 
 
 def _gate_shapes(n: int, m: int, gates: str) -> dict[str, tuple[int, ...]]:

@@ -22,8 +22,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .autograd import Tensor, absolute, concat, data_of, exp, log, relu, sigmoid, sqrt, tanh
+from .autograd import (
+    Tensor,
+    absolute,
+    collector_paused,
+    concat,
+    data_of,
+    exp,
+    log,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+)
 from .cells import BasicLSTM
+from .checks import array_dict, describe, finite_array, generator, integer, number, real_array
 
 SHIFTS = (-1, 0, 1)
 
@@ -156,7 +169,8 @@ class FeedForwardController:
     state_names = ()
 
     def __init__(self, n_in: int, n_hidden: int, rng: np.random.Generator):
-        self.n_in, self.n_hidden = n_in, n_hidden
+        self.n_in, self.n_hidden = integer(n_in, "n_in"), integer(n_hidden, "n_hidden")
+        generator(rng)
         bound = np.sqrt(6.0 / (n_in + n_hidden))
         self.params = {"U": rng.uniform(-bound, bound, (n_hidden, n_in)), "b": np.zeros(n_hidden)}
 
@@ -218,11 +232,20 @@ class NTM:
         shifts: tuple[int, ...] = SHIFTS,
         memory_init: float = 1e-6,
     ):
-        if controller not in ("lstm", "feedforward"):
+        if not isinstance(controller, str) or controller not in ("lstm", "feedforward"):
             raise ValueError(f"controller must be 'lstm' or 'feedforward', got {controller!r}")
-        self.n_in, self.n_out = n_in, n_out
-        self.n_rows, self.width, self.n_hidden = n_rows, width, n_hidden
-        self.shifts, self.memory_init = tuple(shifts), memory_init
+        self.n_in, self.n_out = integer(n_in, "n_in"), integer(n_out, "n_out")
+        self.n_rows, self.width = integer(n_rows, "n_rows"), integer(width, "width")
+        self.n_hidden = integer(n_hidden, "n_hidden")
+        generator(rng)
+        if (not isinstance(shifts, (tuple, list)) or not shifts
+                or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                           for k in shifts)
+                or len(set(shifts)) != len(shifts)):
+            raise ValueError(f"shifts must be a non-empty tuple of distinct integers, such as "
+                             f"(-1, 0, 1); got {shifts!r}")
+        self.shifts = tuple(int(k) for k in shifts)
+        self.memory_init = number(memory_init, "memory_init")
         self.controller_kind = controller
         ctrl_in = n_in + width
         if controller == "lstm":
@@ -251,6 +274,7 @@ class NTM:
 
     def initial_state(self, batch: int) -> NTMState:
         """Memory filled with a small constant; both heads start on row 0; empty read vector."""
+        batch = integer(batch, "batch")
         w0 = np.zeros((batch, self.n_rows))
         w0[:, 0] = 1.0
         return NTMState(
@@ -282,14 +306,38 @@ class NTM:
             record.update(w_write=w_write, w_read=w_read, r=r, e=wh["e"], a=wh["a"])
         return NTMState(ctrl_state, memory, w_read, w_write, r), logits
 
-    def _check(self, xs) -> None:
-        shape = data_of(xs).shape
+    def _check(self, xs, params=None) -> None:
+        """Inputs (T, B, n_in), finite, T and B at least 1; ``params`` (if given) with every
+        entry of :attr:`params`, in its shape."""
+        data = finite_array(xs, "inputs")
+        shape = data.shape
         if len(shape) != 3 or shape[2] != self.n_in:
             raise ValueError(f"inputs have shape {shape}; {self!r} expects (T, B, {self.n_in})")
+        if shape[0] == 0 or shape[1] == 0:
+            raise ValueError(f"inputs have shape {shape}; need at least one time step and one "
+                             f"sequence")
+        if params is not None and params is not self.params:
+            array_dict(params, "params")
+            missing = sorted(set(self.params) - set(params))
+            if missing:
+                raise ValueError(f"params lack {missing}; {self!r} needs {sorted(self.params)}")
+            for k, v in self.params.items():
+                if np.shape(data_of(params[k])) != v.shape:
+                    raise ValueError(f"params[{k!r}] has shape {np.shape(data_of(params[k]))}; "
+                                     f"{self!r} expects {v.shape}")
+
+    def _check_targets(self, xs, targets, mask) -> tuple[np.ndarray, np.ndarray]:
+        """Targets (T, B, n_out) and a mask (T, B) that scores at least one step."""
+        T, B = np.shape(data_of(xs))[:2]
+        targets = finite_array(targets, "targets")
+        if targets.shape != (T, B, self.n_out):
+            raise ValueError(f"targets have shape {targets.shape}; expected (T, B, n_out) = "
+                             f"({T}, {B}, {self.n_out}) to match the inputs")
+        return targets, _check_mask(mask, (T, B))
 
     def forward(self, p: dict, xs):
         """Logits for a whole sequence ``xs`` (T, B, n_in) -> (T, B, n_out); tensors in, tensor out."""
-        self._check(xs)
+        self._check(xs, p)
         state = self.initial_state(xs.shape[1])
         outputs = []
         for t in range(xs.shape[0]):
@@ -301,8 +349,8 @@ class NTM:
 
     def run(self, xs: np.ndarray, params: dict | None = None) -> Episode:
         """Forward pass on plain arrays, recording memory and weightings at every step."""
-        self._check(xs)
         p = self.params if params is None else params
+        self._check(xs, p)
         state = self.initial_state(xs.shape[1])
         rec: dict = {}
         logs: dict[str, list] = {k: [] for k in ("logits", "memory", "w_read", "w_write", "r", "e", "a")}
@@ -318,9 +366,12 @@ class NTM:
 
     def loss_and_grads(self, xs: np.ndarray, targets: np.ndarray, mask: np.ndarray):
         """Mean bit cross-entropy over the masked steps, and its gradient for every parameter."""
+        self._check(xs)
+        targets, mask = self._check_targets(xs, targets, mask)
         leaves = {k: Tensor(v, name=k) for k, v in self.params.items()}
-        loss = bit_cross_entropy(self.forward(leaves, xs), targets, mask)
-        loss.backward()
+        with collector_paused():  # a long graph; see autograd.collector_paused
+            loss = bit_cross_entropy(self.forward(leaves, xs), targets, mask)
+            loss.backward()
         grads = {k: (t.grad if t.grad is not None else np.zeros_like(t.data)) for k, t in leaves.items()}
         return float(loss.data), grads
 
@@ -328,9 +379,29 @@ class NTM:
 def bit_cross_entropy(logits, targets: np.ndarray, mask: np.ndarray):
     """Binary cross-entropy of logits z against bits y, ``softplus(z) - y z``, averaged over
     the bits of the masked steps. ``logits``, ``targets`` (T, B, n); ``mask`` (T, B)."""
-    weights = np.asarray(mask, dtype=np.float64)[..., None] * np.ones(targets.shape[-1])
+    shape = np.shape(data_of(logits))
+    targets = real_array(targets, "targets")
+    if len(shape) != 3 or targets.shape != shape:
+        raise ValueError(f"logits have shape {shape} and targets {targets.shape}; expected the "
+                         f"same (T, B, n)")
+    mask = _check_mask(mask, shape[:2])
+    weights = mask[..., None] * np.ones(targets.shape[-1])
     per_bit = softplus(logits) - targets * logits
     return (per_bit * (weights / weights.sum())).sum()
+
+
+def _check_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
+    """A mask of ``shape`` with finite weights >= 0 and at least one scored step."""
+    mask = real_array(mask, "mask")
+    if mask.shape != shape:
+        raise ValueError(f"mask has shape {mask.shape}; expected (T, B) = {shape}")
+    if not (np.isfinite(mask).all() and (mask >= 0).all()):
+        raise ValueError(f"mask must hold finite weights >= 0; got values from {mask.min()} to "
+                         f"{mask.max()}")
+    if mask.sum() == 0:
+        raise ValueError("mask scores no step (every entry is 0); expected at least one scored "
+                         "step to average over")
+    return mask
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,8 +425,9 @@ def copy_batch(rng: np.random.Generator, batch: int, length: int, bits: int) -> 
     Input channel ``bits`` is the delimiter flag. T = 2 * length + 1; the mask is 1 on the
     answer steps, where the targets are the input vectors in the same order.
     """
-    if length < 1:
-        raise ValueError(f"length must be at least 1, got {length}")
+    generator(rng)
+    batch, bits = integer(batch, "batch"), integer(bits, "bits")
+    length = integer(length, "length")
     T = 2 * length + 1
     seq = rng.integers(0, 2, size=(length, batch, bits)).astype(np.float64)
     xs = np.zeros((T, batch, bits + 1))
@@ -370,6 +442,11 @@ def copy_batch(rng: np.random.Generator, batch: int, length: int, bits: int) -> 
 
 def bit_errors(logits: np.ndarray, batch: CopyBatch) -> np.ndarray:
     """Wrong bits per sequence (B,), thresholding the output probabilities at 1/2."""
+    if not isinstance(batch, CopyBatch):
+        raise TypeError(f"batch must be a CopyBatch (from copy_batch), got {describe(batch)}")
+    if np.shape(data_of(logits)) != batch.targets.shape:
+        raise ValueError(f"logits have shape {np.shape(data_of(logits))}; expected "
+                         f"{batch.targets.shape} like the batch's targets")
     guess = (data_of(logits) > 0).astype(np.float64)
     wrong = (guess != batch.targets) * batch.mask[..., None]
     return wrong.sum(axis=(0, 2))
