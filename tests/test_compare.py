@@ -172,16 +172,20 @@ def test_summary_and_verdicts_follow_from_the_runs(committed):
 # -- reproducing the committed results ---------------------------------------------------------
 # Two runs on one machine agree bit for bit: that is a property of the code (seeded generators,
 # no hidden state), tested by rerunning. Against the committed numbers, which another machine's
-# BLAS kernel may not reproduce to the last bit, the tests pin what chapter 7 concludes, with
-# tolerances measured under OpenBLAS's Haswell and SandyBridge kernels (this machine's default
-# is SkylakeX):
+# BLAS kernel does not reproduce to the last bit, the tests pin what chapter 7 concludes, with
+# tolerances measured by rerunning under OpenBLAS's Haswell and SandyBridge kernels (this
+# machine's default is SkylakeX):
 # - the quick configuration (20 steps) moved by at most 4e-14 (relative): C.RTOL = 1e-6, the
 #   tolerance chapter 7 prints, holds it with eight orders of magnitude to spare;
-# - a 300-step run of the full configuration moved by up to RUN_RTOL_MEASURED in its final
-#   losses: RUN_RTOL allows a few times that, and the full run's conclusions (every chosen
-#   learning rate, every verdict, the rankings the chapter states) must hold with that margin.
-RUN_RTOL_MEASURED = 3e-3
-RUN_RTOL = 1e-2
+# - a 300-step run of the full configuration moves by an amount that depends on the run: most
+#   runs by 1e-16 to 1e-9, the copy task's vanilla RNN (seed 1) by 3e-3, and runs that do not
+#   learn at their rate, or sit near a learning transition, by much more (the adding task's
+#   sweep: the vanilla RNN at rate 0.03 by 17 %, the pseudo LSTM at rate 0.01 by a factor 3).
+#   No relative tolerance on a single run's loss holds for every run, so single reruns are held
+#   to what the chapter draws from them: whether a run learned; its test loss to a small
+#   fraction (SPREAD_FRACTION) of the spread of its cell over the five seeds, the spread
+#   against which the chapter compares cells; and for a sweep, which rate it chooses.
+SPREAD_FRACTION = 0.1
 
 
 def test_quick_configuration_reproduces_the_committed_quick_results(committed):
@@ -212,13 +216,14 @@ def saved_run(res: dict, job: dict) -> dict:
 
 
 # Reruns of single full-configuration runs (a few seconds each):
-# - copy, vanilla RNN, seed 1: the run that moved most across BLAS kernels (the vanilla RNN
-#   on the copy task is the most sensitive cell);
-# - adding, vanilla RNN, the sweep's three rates: the sweep with one of the smallest margins
-#   between the best and the next rate (3.7 %);
-# - Reber, LSTM, seed 5: the one LSTM run on the Reber task that the chapter says failed.
-SWEEP_RERUN = ("adding", "vanilla")
+# - copy, vanilla RNN, seed 1: of the runs measured, the reporting run that moved most across
+#   BLAS kernels (3e-3): it learned, and must learn again;
+# - Reber, LSTM, seed 5: the one LSTM run on the Reber task that the chapter says failed;
+# - adding, vanilla RNN, the sweep's three rates: a sweep whose runs do not learn and move by up
+#   to 17 % across kernels, with a small margin between the best and the next rate (3.7 %):
+#   the rate it chooses is what the chapter uses.
 FINAL_RERUNS = (("copy", "vanilla", 1), ("reber", "lstm", 5))
+SWEEP_RERUN = ("adding", "vanilla")
 
 
 @pytest.fixture(scope="module")
@@ -226,16 +231,16 @@ def full_reruns(committed):
     if "full" not in committed:
         pytest.fail("rnnlib/data/comparison/compare_full.json is missing")
     res = committed["full"]
-    jobs = [full_job(res, *SWEEP_RERUN, res["config"]["sweep_seed"], lr)
-            for lr in res["config"]["learning_rates"]]
-    jobs += [full_job(res, *key) for key in FINAL_RERUNS]
+    jobs = [full_job(res, *key) for key in FINAL_RERUNS]
+    jobs += [full_job(res, *SWEEP_RERUN, res["config"]["sweep_seed"], lr)
+             for lr in res["config"]["learning_rates"]]
     return [(job, C.run_one(job), saved_run(res, job)) for job in jobs]
 
 
 def test_a_training_run_is_bitwise_repeatable_in_one_process_and_across_processes(full_reruns):
     """Same configuration and seed, same numbers to the last bit, whether the run goes again in
     this process or in a fresh worker process (as the full run's pool does)."""
-    job, here, _ = next(r for r in full_reruns if r[0]["phase"] == "final")
+    job, here, _ = full_reruns[0]
     again = C.run_one(job)
     (spawned,) = C._map([job], workers=2, progress=False)
     for other in (again, spawned):
@@ -244,23 +249,35 @@ def test_a_training_run_is_bitwise_repeatable_in_one_process_and_across_processe
             assert other[key] == here[key], key
 
 
-def relative(a: float, b: float) -> float:
-    return abs(a - b) / abs(b)
+def learned(run: dict) -> bool:
+    """The chapter's 'learned': the validation loss reached the task's threshold."""
+    return run["steps_to_threshold"] is not None
 
 
-def test_single_runs_of_the_full_configuration_agree_with_the_committed_ones(full_reruns):
-    """Rerun here, each run ends where the committed one ended, to RUN_RTOL, and reaches the
-    same verdict: it learned (reached the task's threshold, classified every test position)
-    or it did not."""
-    for job, fresh, saved in full_reruns:
-        where = (job["task"]["name"], job["cell"], job["lr"], job["seed"])
-        assert fresh["diverged"] == saved["diverged"], where
-        for key in ("val_loss", "test_loss"):
-            assert relative(fresh[key], saved[key]) <= RUN_RTOL, (where, key, fresh[key], saved[key])
-        for key in ("val_acc", "test_acc"):
-            assert fresh[key] == pytest.approx(saved[key], abs=0.01), (where, key)
-        assert (fresh["steps_to_threshold"] is None) == (saved["steps_to_threshold"] is None), where
-        assert (fresh["test_acc"] == 1.0) == (saved["test_acc"] == 1.0), where
+def test_single_reporting_runs_reach_the_committed_verdicts(full_reruns, committed):
+    """Rerun here, each reporting run learned (or not) as the committed one did, classified the
+    same share of test positions (to 1 %), and ended within SPREAD_FRACTION of its cell's
+    seed-to-seed spread of the committed test loss."""
+    rows = {(r["task"], r["cell"]): r for r in committed["full"]["summary"]}
+    finals = [(job, fresh, saved) for job, fresh, saved in full_reruns if job["phase"] == "final"]
+    assert len(finals) == len(FINAL_RERUNS)
+    for job, fresh, saved in finals:
+        where = (job["task"]["name"], job["cell"], job["seed"])
+        assert not fresh["diverged"] and not saved["diverged"], where
+        assert learned(fresh) == learned(saved), where
+        assert fresh["test_acc"] == pytest.approx(saved["test_acc"], abs=0.01), where
+        spread = rows[job["task"]["name"], job["cell"]]["test_loss_std"]
+        assert abs(fresh["test_loss"] - saved["test_loss"]) <= SPREAD_FRACTION * spread, (
+            where, fresh["test_loss"], saved["test_loss"], spread)
+
+
+def test_the_learned_copy_run_learns_and_the_failed_reber_run_fails_again(full_reruns):
+    """Chapter 7: the vanilla RNN learns the copy task on most seeds (seed 1 among them); one
+    LSTM run on the Reber task (seed 5) never learns the long-range symbol."""
+    runs = {(job["task"]["name"], job["cell"]): fresh for job, fresh, _ in full_reruns
+            if job["phase"] == "final"}
+    assert learned(runs["copy", "vanilla"]) and runs["copy", "vanilla"]["test_acc"] == 1.0
+    assert not learned(runs["reber", "lstm"]) and runs["reber", "lstm"]["test_acc"] < 0.75
 
 
 def test_a_fresh_sweep_chooses_the_committed_learning_rate(full_reruns, committed):
@@ -270,26 +287,43 @@ def test_a_fresh_sweep_chooses_the_committed_learning_rate(full_reruns, committe
     assert C.choose_rates(sweep) == {task: {cell: committed["full"]["chosen_lr"][task][cell]}}
 
 
-def test_the_failed_reber_run_fails_again(full_reruns):
-    """Chapter 7: one LSTM run on the Reber task never learned the long-range symbol."""
-    (fresh,) = [f for job, f, _ in full_reruns if (job["task"]["name"], job["cell"]) == ("reber", "lstm")]
-    assert fresh["test_acc"] < 0.75 and fresh["steps_to_threshold"] is None
+# -- the whole full configuration, rerun (opt-in: --regenerate -m regenerate) --------------------
+# About 10 minutes on two free cores. The conclusions must hold on any machine; the bitwise
+# equality only on the machine (CPU and BLAS kernel) that wrote the committed files.
+def best_cell(res: dict, task: str) -> str:
+    rows = [r for r in res["summary"] if r["task"] == task]
+    return min(rows, key=lambda r: r["test_loss_mean"])["cell"]
 
 
-# -- exact regeneration (opt-in: pytest tests/test_compare.py --regenerate -m regenerate) --------
-# Bitwise only on the machine (CPU and BLAS kernel) that wrote the committed files; elsewhere the
-# tests above hold what the chapter relies on.
+def conclusions(res: dict) -> dict:
+    """What chapter 7 concludes from a full run: the chosen rates, the pseudo-LSTM-against-LSTM
+    verdict per task, the best cell per task, and which cells learned the copy task."""
+    rows = {(r["task"], r["cell"]): r for r in res["summary"]}
+    return {"chosen_lr": res["chosen_lr"],
+            "outcomes": {t: v["outcome"] for t, v in res["verdicts"].items()},
+            "best": {t: best_cell(res, t) for t in res["sizes"]},
+            "copy_learned_by": sorted(c for (t, c), r in rows.items()
+                                      if t == "copy" and r["n_reached"] > 0)}
+
+
+@pytest.fixture(scope="module")
+def fresh_full():
+    return C.run_config(C.FULL)
+
+
+@pytest.mark.regenerate
+def test_a_fresh_full_run_reaches_the_committed_conclusions(fresh_full, committed):
+    assert conclusions(fresh_full) == conclusions(committed["full"])
+
+
+@pytest.mark.regenerate
+def test_the_committed_full_results_regenerate_exactly(fresh_full, committed):
+    assert C.max_relative_difference(fresh_full, committed["full"]) == 0.0
+    assert fresh_full["verdicts"] == committed["full"]["verdicts"]
+
+
 @pytest.mark.regenerate
 def test_the_committed_quick_results_regenerate_exactly(committed):
     fresh = C.run_config(C.QUICK, workers=1)
     assert C.max_relative_difference(fresh, committed["quick"]) == 0.0
     assert fresh["chosen_lr"] == committed["quick"]["chosen_lr"]
-
-
-@pytest.mark.regenerate
-def test_the_committed_full_results_regenerate_exactly(committed):
-    """The whole full configuration (224 training runs; about 10 minutes on two free cores)."""
-    fresh = C.run_config(C.FULL)
-    assert C.max_relative_difference(fresh, committed["full"]) == 0.0
-    assert fresh["chosen_lr"] == committed["full"]["chosen_lr"]
-    assert fresh["verdicts"] == committed["full"]["verdicts"]
