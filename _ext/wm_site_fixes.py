@@ -25,6 +25,8 @@ Loaded through `sphinx.local_extensions` in _config.yml. In order of the build:
      a folder next to the page: 404s); and ipywidgets 8 typesets widget labels with the
      MathJax 2 API (`MathJax.Hub.Queue`), which throws under the site's MathJax 3: a small
      `Hub.Queue` that calls MathJax 3 instead.
+   - MathJax typesets the page in slices of 12 formulas, yielding to the browser between
+     them (in one go a chapter's formulas were one task of 300-500 ms).
    - One viewport meta tag: docutils adds its own to the page's meta tags (and the two themes
      one each; the extra one of the base theme is removed in step 5).
 5. Written pages (build-finished), checked so that a theme upgrade that changes them fails the
@@ -78,6 +80,26 @@ WIDGET_SETUP = """\
   document.addEventListener("DOMContentLoaded", mathjax2Shim);
 })();"""
 
+# MathJax typesets a page in slices of formulas, yielding to the browser between them: in one
+# go, a chapter's 100-200 formulas were one task of 300-500 ms (a page that does not respond).
+# MathJax.startup.promise still resolves when every formula is typeset.
+MATHJAX_SLICES = """\
+(function () {
+  var mj = window.MathJax = window.MathJax || {};
+  mj.startup = mj.startup || {};
+  mj.startup.pageReady = function () {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("span.math, div.math"));
+    var size = 12;
+    function pause() { return new Promise(function (resolve) { setTimeout(resolve, 0); }); }
+    function next(i) {
+      if (i >= boxes.length) return window.MathJax.typesetPromise();  // any math elsewhere
+      return window.MathJax.typesetPromise(boxes.slice(i, i + size)).then(pause)
+        .then(function () { return next(i + size); });
+    }
+    return next(0);
+  };
+})();"""
+
 # The IPython profile of the build's kernels (step 1).
 KERNEL_CONFIG = '''\
 # Written by _ext/wm_site_fixes.py for the kernels of the site build; do not edit.
@@ -97,45 +119,21 @@ as "alt", which the site build turns into the image's alt text."""
 
 
 def install(shell):
-    fmt = shell.display_formatter.formatters["image/png"]
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        return
-    previous = fmt.lookup_by_type(Figure) if Figure in fmt.type_printers else None
-    if previous is None:
-        # The inline backend registers its formatter when matplotlib is first used: wrap it
-        # then, through the backend's own hook.
-        _wrap_later(shell, fmt, Figure)
-        return
-    _wrap(fmt, Figure, previous)
-
-
-def _wrap(fmt, Figure, previous):
-    if getattr(previous, "_wm_wrapped", False):
+    formatter = shell.display_formatter
+    original = formatter.format
+    if getattr(original, "_wm_wrapped", False):
         return
 
-    def with_description(fig, *args, **kwargs):
-        result = previous(fig, *args, **kwargs)
-        text = getattr(fig, "_wm_description", None)
-        if result is None or not text:
-            return result
-        if isinstance(result, tuple):
-            data, meta = result
-            return data, {**(meta or {}), "alt": str(text)}
-        return result, {"alt": str(text)}
+    def format(obj, include=None, exclude=None):
+        data, meta = original(obj, include=include, exclude=exclude)
+        text = getattr(obj, "_wm_description", None)
+        if text and "image/png" in data:
+            meta = dict(meta or {})
+            meta["image/png"] = {**meta.get("image/png", {}), "alt": str(text)}
+        return data, meta
 
-    with_description._wm_wrapped = True
-    fmt.for_type(Figure, with_description)
-
-
-def _wrap_later(shell, fmt, Figure):
-    def check(*_args, **_kwargs):
-        if Figure in fmt.type_printers:
-            _wrap(fmt, Figure, fmt.type_printers[Figure])
-
-    shell.events.register("post_run_cell", check)
-    shell.events.register("pre_run_cell", check)
+    format._wm_wrapped = True
+    formatter.format = format
 '''
 
 
@@ -268,15 +266,20 @@ def _fix_page_context(app, pagename, templatename, context, doctree) -> None:
         seen.add(key)
         kept.append(asset)
 
+    try:  # Sphinx >= 7.2
+        from sphinx.builders.html._assets import _JavaScript
+    except ImportError:  # older Sphinx 7
+        from sphinx.builders.html import JavaScript as _JavaScript
+
+    config = [i for i, a in enumerate(kept)
+              if (getattr(a, "attributes", {}) or {}).get("body", "").startswith("window.MathJax = ")]
+    if config:
+        kept.insert(config[0] + 1, _JavaScript("", body=MATHJAX_SLICES, priority=500))
+
     manager = [i for i, a in enumerate(kept) if (getattr(a, "filename", "") or "").endswith(MANAGER)]
     if manager:
         folder = context["pathto"]("_static/html-manager", 1)
         body = WIDGET_SETUP.replace("FOLDER", repr(folder))
-        try:  # Sphinx >= 7.2
-            from sphinx.builders.html._assets import _JavaScript
-        except ImportError:  # older Sphinx 7
-            from sphinx.builders.html import JavaScript as _JavaScript
-
         kept.insert(manager[0], _JavaScript("", body=body, priority=500))
     scripts[:] = kept
 

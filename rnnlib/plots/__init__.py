@@ -12,3 +12,18 @@ def new_figure(ax=None, figsize=(6.4, 3.6)):
     fig, ax = plt.subplots(figsize=figsize, facecolor="white", layout="constrained")
     ax.set_facecolor("white")
     return fig, ax
+
+
+def describe(fig, text: str):
+    """Give ``fig`` a description of what it shows, for a reader who cannot see it (one or two
+    sentences: the kind of plot, its axes, what to notice). The site build makes it the alt text
+    of the figure's image. Returns ``fig``, so a plot function can end with
+    ``return describe(fig, f"...")``."""
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"describe() expects a matplotlib Figure, got {type(fig).__name__}")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"describe() expects a non-empty description string, got {text!r}")
+    fig._wm_description = " ".join(text.split())
+    return fig
