@@ -200,7 +200,7 @@ def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
                  truncate=1).grads
     if all(np.all(np.asarray(grads[key]) == 0) for key in ("W", "U", "b")):
         print("BPTT gradients: not yet. All your gradients are zero: write the reverse loop "
-              "of equations (bptt-delta) and (bptt-sums).")
+              "for delta_t, then sum g_t s_{t-1}^T, g_t x_t^T and g_t over the steps.")
         return False
     verdicts = []
     for key in ("W", "U", "b"):

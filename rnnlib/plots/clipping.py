@@ -40,7 +40,7 @@ def plot_clipping_seeds(runs: dict, chance: float, loss_top: float = 30.0, windo
     top.legend(fontsize=8, loc="upper right")
     bottom.set_xlabel("training step")
     bottom.set_ylabel("gradient norm before clipping")
-    bottom.set_title("The unclipped runs at twice the sqrt(3/n) scale: gradients run away",
+    bottom.set_title("Unclipped at twice the sqrt(3/n) scale, most runs' gradients run away",
                      fontsize=10)
     bottom.legend(fontsize=8, loc="upper right")
     return fig

@@ -134,8 +134,8 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
     if floor is not None:
         bottom = min(low, floor) / 10 if np.isfinite(low) else floor / 100
         ax.axhspan(bottom, floor, color=GREY, alpha=0.15, linewidth=0)
-        ax.text(len(ratio) - 1, floor / 3, "below the float64 floor: two runs cannot resolve it",
-                fontsize=8, color=GREY, ha="right", va="top")
+        ax.text(len(ratio) - 1, floor * 1.5, "below: the float64 floor (two runs cannot resolve it)",
+                fontsize=8, color=GREY, ha="right", va="bottom")
         ax.set_ylim(bottom, None)
     ax.axvline(t0, color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("time step t")
