@@ -57,6 +57,6 @@ def plot_early_training(record: dict, fig=None):
     axes[1].set(xlabel="training step", ylabel="fraction", ylim=(-0.03, 1.03),
                 title="saturated gates: median and range")
     axes[0].legend(fontsize=8)
-    fig.suptitle("Early training, median (line) and range (band) over seeds: the prototype's "
-                 "state grows, but so do the pseudo and basic LSTMs'")
+    fig.suptitle("Early training: the prototype's state grows, and so do the pseudo and basic "
+                 "LSTMs'")
     return fig
