@@ -170,16 +170,34 @@ def executed(tmp_path_factory) -> dict:
         results = dict(zip((p.name for p in CHAPTERS), pool.map(execute, CHAPTERS)))
     timings["execute"] = time.perf_counter() - start
     print(f"installed-wheel test: {json.dumps({k: round(v, 1) for k, v in timings.items()})} s")
-    return results
+    return {"chapters": results, "site": Path(site)}
 
 
 def test_every_chapter_is_tested():
     assert len(CHAPTERS) >= 9, [p.name for p in CHAPTERS]
 
 
+# Files under rnnlib/data that are not read by any code and need not ship.
+NOT_SHIPPED = ("*.log",)
+
+
+def data_files(package: Path) -> set[str]:
+    root = package / "data"
+    return {str(p.relative_to(root)) for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+            and not any(p.match(pattern) for pattern in NOT_SHIPPED)}
+
+
+def test_the_wheel_ships_every_data_file(executed):
+    """Every file of rnnlib/data (the comparison results, the trained NTM, ...) is package
+    data: pyproject.toml's [tool.setuptools.package-data] must name its kind of file."""
+    missing = data_files(ROOT / "rnnlib") - data_files(executed["site"] / "rnnlib")
+    assert not missing, f"not in the wheel (declare them in pyproject.toml): {sorted(missing)}"
+
+
 @pytest.mark.parametrize("chapter", [p.name for p in CHAPTERS])
 def test_chapter_runs_from_the_installed_wheel(chapter, executed):
-    result = executed[chapter]
+    result = executed["chapters"][chapter]
     if result.returncode != 0:
         error = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr).strip()
         last = error.splitlines()[-1] if error else "(no error message)"
