@@ -5,7 +5,10 @@ option of a dropdown or toggle) and time the whole update that the change trigge
 the median and slowest update per widget, in wall-clock and CPU milliseconds (CPU time is
 what an update costs on an idle machine; wall time what it cost at this moment).
 
-Run: python benchmarks/widgets.py [name ...]
+With ``--static``, time instead what the site build adds per widget: the precomputation of
+its grid (rnnlib.widgets.static), with the number of settings, frames and the payload's size.
+
+Run: python benchmarks/widgets.py [--static] [name ...]
 """
 
 from __future__ import annotations
@@ -50,7 +53,29 @@ def time_widget(widget: LiveWidget) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
+def main_static(names: list[str]) -> int:
+    from rnnlib.widgets import static
+
+    print(f"{'widget':28s} {'settings':>8s} {'frames':>6s} {'ops':>6s} {'gzip KB':>8s} "
+          f"{'seconds':>8s} {'cpu s':>6s}")
+    total = 0.0
+    for name, make in WIDGETS.items():
+        if names and name not in names:
+            continue
+        widget = make()
+        c0 = time.process_time()
+        result = static.precompute(widget)
+        cpu = time.process_time() - c0
+        total += result.seconds
+        print(f"{name:28s} {result.settings:8d} {result.frames:6d} {result.ops:6d} "
+              f"{len(result.payload) / 1024:8.0f} {result.seconds:8.1f} {cpu:6.1f}")
+    print(f"precomputation in all: {total:.1f} s (wall)")
+    return 0
+
+
 def main(names: list[str]) -> int:
+    if names[:1] == ["--static"]:
+        return main_static(names[1:])
     print(f"{'widget':34s} {'updates':>7s} {'median wall':>12s} {'max wall':>9s} "
           f"{'median cpu':>11s}")
     worst = 0.0

@@ -153,6 +153,13 @@ def stable_limits(ax, low: float, high: float, axis: str = "y", log: bool = Fals
     set_(-_round_up(-new_lo) if new_lo < 0 else 0.0, _round_up(new_hi) if new_hi > 0 else 0.0)
 
 
+def row(*controls):
+    """Controls side by side that wrap onto the next line where the page is narrow (a phone)."""
+    import ipywidgets as w
+
+    return w.HBox(list(controls), layout=w.Layout(flex_flow="row wrap"))
+
+
 class LiveWidget:
     """Controls, a pure ``compute`` and a :class:`View`, wired together.
 

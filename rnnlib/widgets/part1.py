@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..experiments.part1 import gradient_decay, morphing
 from ..plots.part1 import GradientDecayView, MorphingView
-from . import LiveWidget
+from . import LiveWidget, row
 from .static import Step
 
 # W is rescaled to the chosen ||W||_2, so only the shape of its spectrum matters. Glorot is not
@@ -55,7 +55,7 @@ def gradient_decay_widget(norm: float = 1.0, activation: str = "tanh", T: int = 
                            **_style()),
     }
     c = controls
-    layout = w.VBox([w.HBox([c["norm"], c["activation"]]), w.HBox([c["T"], c["init"]])])
+    layout = w.VBox([row(c["norm"], c["activation"]), row(c["T"], c["init"])])
     # On the website (no kernel): every initialization and activation, ||W||_2 in powers of
     # sqrt(2) (0.25 to 8), T in steps of 15.
     grid = {"norm": Step(0.5), "T": Step(15)}
@@ -79,7 +79,7 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
                               **_style()),
     }
     c = controls
-    layout = w.VBox([w.HBox([c["eps"], c["t0"]]), c["norm"]])
+    layout = w.VBox([row(c["eps"], c["t0"]), c["norm"]])
     # On the website: ε in whole decades, the nudge's step in steps of 3, ||W||_2 in steps of 0.75.
     grid = {"eps": Step(1.0), "t0": Step(3, max=MORPHING_T - 11), "norm": Step(0.75)}
     return LiveWidget(controls, morphing_compute, MorphingView(T=MORPHING_T), layout,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..experiments.part2 import gate_names, gate_trace, lstm_cell_grads_fast
 from ..plots.part2 import ForgetBiasView, GateTraceView
-from . import LiveWidget
+from . import LiveWidget, row
 from .static import Fixed, Step
 
 PLAYGROUND_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
@@ -71,9 +71,8 @@ def gate_playground() -> LiveWidget:
     c["cell"].observe(enable_active_gates, names="value")
     c["mode"].observe(enable_active_gates, names="value")
     enable_active_gates()
-    layout = w.VBox([w.HBox([c["cell"], c["T"]]), c["mode"],
-                     w.HBox([c["i"], c["f"], c["o"]]), w.HBox([c["r"], c["z"]]),
-                     w.HBox([c["input_scale"], c["weight_scale"]])])
+    layout = w.VBox([row(c["cell"], c["T"]), c["mode"], row(c["i"], c["f"], c["o"]),
+                     row(c["r"], c["z"]), row(c["input_scale"], c["weight_scale"])])
     # On the website: every cell and mode; the keep gates (f; r and z of the GRU) in steps of
     # 0.25, the write and read gates (i, o) in steps of 0.5: 256 runs. The run itself (its
     # length, input and weight scales) stays at the defaults.
@@ -100,5 +99,6 @@ def forget_bias_widget() -> LiveWidget:
         "T": w.IntSlider(value=100, min=10, max=300, step=10, description="length T",
                          continuous_update=False),
     }
-    # On the website: every bias and length of the live widget (21 x 30 settings).
-    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(), static_grid={})
+    # On the website: every bias of the live widget, the length in steps of 30 (10 to 280).
+    grid = {"T": Step(30, max=280)}
+    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(), static_grid=grid)

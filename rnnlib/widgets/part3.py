@@ -10,7 +10,7 @@ import numpy as np
 
 from ..experiments.part3 import depth_gradients
 from ..plots.part3 import GradientNormFigure, NTMStepFigure, plot_gradient_norms
-from . import LiveWidget
+from . import LiveWidget, row
 from .static import Step
 
 
@@ -89,4 +89,4 @@ def ntm_step_widget(batch, episode, index: int = 0) -> LiveWidget:
 
     view = NTMStepFigure(n_rows, width, batch.targets.shape[-1], limit)
     # On the website: every step of the episode (the play button animates them).
-    return LiveWidget({"t": slider}, compute, view, w.HBox([play, slider]), static_grid={})
+    return LiveWidget({"t": slider}, compute, view, row(play, slider), static_grid={})

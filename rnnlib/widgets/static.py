@@ -289,18 +289,19 @@ class _Ops:
         if not image.get_visible():
             return []
         rgba = image.to_rgba(image.get_array(), bytes=True)
-        x0, x1, y0, y1 = image.get_extent()
-        (ax0, ay0), (ax1, ay1) = image.get_transform().transform([[x0, y0], [x1, y1]])
-        left, right = sorted((ax0, ax1))
-        bottom, top = sorted((ay0, ay1))
-        # imshow's default origin is "upper": row 0 at the top, as on a canvas; extent order
-        # tells which way each axis runs.
-        flip_x = ax1 < ax0
-        flip_y = (ay1 > ay0) if image.origin == "upper" else (ay1 < ay0)
-        if flip_x:
+        left_x, right_x, bottom_y, top_y = image.get_extent()
+        # Array row 0 sits at the extent's top for origin "upper", at its bottom for "lower";
+        # column 0 at its left. Where they land on the canvas says which way to flip.
+        row0 = top_y if image.origin == "upper" else bottom_y
+        row_last = bottom_y if image.origin == "upper" else top_y
+        (cx0, ry0), (cx1, ry1) = image.get_transform().transform([[left_x, row0],
+                                                                  [right_x, row_last]])
+        if cx1 < cx0:
             rgba = rgba[:, ::-1]
-        if flip_y:
+        if ry0 < ry1:  # display y grows upwards: row 0 below the last row
             rgba = rgba[::-1]
+        left, right = sorted((cx0, cx1))
+        bottom, top = sorted((ry0, ry1))
         return [{
             "t": "image", "rgba": np.ascontiguousarray(rgba, dtype=np.uint8),
             "box": [round(left, 3), round(self.height - top, 3), round(right - left, 3),
