@@ -61,3 +61,30 @@ def char_memory_widget(passages, units: dict[int, str], n_cols: int = 80) -> Liv
                       alt="A passage of Python source, each character on a background coloured "
                           "by the chosen unit's value after reading it: red positive, blue "
                           "negative.")
+
+
+def chapter_widget(max_chunks: int = 12) -> LiveWidget:
+    """The chapter's widget: the shipped late LSTM on the chapter's held-out passages, with the
+    unit that correlates best with each feature in the dropdown."""
+    from ..experiments import char_model as cm
+
+    trained = cm.load_trained()
+    model = trained.model("lstm")
+    inside = cm.look_inside(model.cell, trained.task, trained.corpus.valid_files,
+                            max_chunks=max_chunks)
+    return widget_for(inside)
+
+
+def widget_for(inside) -> LiveWidget:
+    """The widget on a recorded :class:`~rnnlib.experiments.char_model.Inside`: its
+    passages and, per feature, the unit that correlates best (one entry per unit)."""
+    from ..experiments import char_model as cm
+
+    units: dict[int, str] = {}
+    for feature, unit, r in cm.best_units(inside.correlations(), cm.FEATURES, 1):
+        units.setdefault(unit, f"{feature}, r = {r:+.2f}")
+    passages = {}
+    for name, start in cm.passages(inside).items():
+        text, rows = cm.passage_text(inside, start)
+        passages[name] = (text, {"c": inside.c[rows], "f": inside.gates["f"][rows]})
+    return char_memory_widget(passages, units)

@@ -1,0 +1,89 @@
+"""The coloured-text figure: each character of a passage on a background coloured by the value
+one cell unit (or one gate) holds after reading it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..widgets import View
+
+#: Advance width of DejaVu Sans Mono (matplotlib's monospace font) in em: 1233 / 2048.
+MONO_ADVANCE = 1233 / 2048
+FIG_WIDTH_IN = 8.0
+
+
+def passage_grid(text: str, values: np.ndarray, n_cols: int) -> tuple[list[str], np.ndarray]:
+    """The lines of ``text`` (cut at ``n_cols``) and a (lines, n_cols) array of ``values``
+    (one per character of ``text``) at each character's place; NaN where there is none."""
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(text),):
+        raise ValueError(f"values must have one entry per character, shape ({len(text)},); "
+                         f"got {values.shape}")
+    lines = text.split("\n")
+    grid = np.full((len(lines), n_cols), np.nan)
+    t = 0
+    for row, line in enumerate(lines):
+        k = min(len(line), n_cols)
+        grid[row, :k] = values[t: t + k]
+        t += len(line) + 1  # the newline's own value is not shown
+    return [line[:n_cols] for line in lines], grid
+
+
+class ColouredText(View):
+    """A passage of source code, each character on a background coloured by one unit's value
+    (red positive, blue negative, white zero), with the unit and its range in the title."""
+
+    def __init__(self, n_rows: int, n_cols: int = 80):
+        font_pt = FIG_WIDTH_IN * 72 * 0.98 / n_cols / MONO_ADVANCE
+        row_pt = 1.3 * font_pt
+        height_in = (n_rows * row_pt + 2.2 * font_pt) / 72
+        super().__init__(figsize=(FIG_WIDTH_IN, height_in))
+        self.n_rows, self.n_cols = n_rows, n_cols
+        fig = self.figure
+        fig.set_layout_engine("none")
+        ax = self.axes[0, 0]
+        top = 1 - 2.0 * font_pt / 72 / height_in
+        ax.set_position([0.01, 0.01, 0.98, top - 0.01])
+        ax.set_xlim(-0.5, n_cols - 0.5)
+        ax.set_ylim(n_rows - 0.5, -0.5)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("#bbbbbb")
+        import matplotlib as mpl
+
+        cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="white")
+        self.image = self.dynamic(ax.imshow(np.full((n_rows, n_cols), np.nan), cmap=cmap,
+                                            vmin=-1, vmax=1, aspect="auto",
+                                            interpolation="nearest",
+                                            extent=(-0.5, n_cols - 0.5, n_rows - 0.5, -0.5)))
+        self.lines = [self.dynamic(ax.text(-0.5, row, "", fontfamily="DejaVu Sans Mono",
+                                           fontsize=font_pt, va="center", ha="left",
+                                           color="black"))
+                      for row in range(n_rows)]
+        self.title = self.dynamic(fig.text(0.01, 1 - 0.6 * font_pt / 72 / height_in, "",
+                                           fontsize=1.05 * font_pt, va="top", ha="left"))
+
+    def update(self, data: dict) -> None:
+        """``data``: ``lines`` (list of str), ``values`` (n_rows, n_cols) with NaN for no
+        character, ``limit`` (colour scale +-limit), ``title``."""
+        values = np.asarray(data["values"], dtype=float)
+        if values.shape != (self.n_rows, self.n_cols):
+            raise ValueError(f"values must have shape {(self.n_rows, self.n_cols)}, got "
+                             f"{values.shape}")
+        self.image.set_data(values)
+        limit = float(data["limit"])
+        self.image.set_clim(-1.6 * limit, 1.6 * limit)  # light colours: text stays readable
+        for k, artist in enumerate(self.lines):
+            artist.set_text(data["lines"][k] if k < len(data["lines"]) else "")
+        self.title.set_text(data["title"])
+
+
+def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=None):
+    """A still figure of ``text`` coloured by ``values`` (one per character)."""
+    lines, grid = passage_grid(text, values, n_cols)
+    view = ColouredText(len(lines), n_cols)
+    lim = float(np.nanmax(np.abs(grid))) if limit is None else float(limit)
+    view.update({"lines": lines, "values": grid, "limit": max(lim, 1e-12), "title": title})
+    view.render()
+    return view.still()
