@@ -95,8 +95,11 @@ define(["@jupyter-widgets/base"], function (base) {
       this.el.classList.add("wm-static-figure");
       this.el.dataset.src = this.model.get("src");
       this.el.style.width = "100%";
-      this.el.style.maxWidth = `${width}px`;
-      this.el.style.position = "relative";
+      // The figure is at most as wide as its frame's pixels (never enlarged on a 1x screen);
+      // an inner box, since the widget's layout may rewrite the element's own style.
+      this.inner = document.createElement("div");
+      this.inner.style.cssText = `position:relative;width:100%;max-width:${width}px`;
+      this.el.appendChild(this.inner);
       this.canvas = document.createElement("canvas");
       this.canvas.style.display = "block";
       this.canvas.style.width = "100%";
@@ -109,8 +112,8 @@ define(["@jupyter-widgets/base"], function (base) {
       this.message.style.cssText =
         "position:absolute;left:0;top:0;padding:0.5em;color:#777;font-size:0.85em";
       this.message.textContent = "loading the precomputed figure…";
-      this.el.appendChild(this.canvas);
-      this.el.appendChild(this.message);
+      this.inner.appendChild(this.canvas);
+      this.inner.appendChild(this.message);
       this.drawCount = 0;
       // Fetch the payload when the widget comes near the screen, so that the page's text and
       // first paint never wait for it.
@@ -152,7 +155,7 @@ define(["@jupyter-widgets/base"], function (base) {
       this.controls = header.controls.map((c) => ({ ...c, model: models[names.indexOf(c.name)] }));
       for (const control of this.controls) {
         const event = control.kind === "index" ? "change:index" : "change:value";
-        this.listenTo(control.model, event, () => this.draw());
+        this.listenTo(control.model, event, () => { if (!this.adjusting) this.draw(); });
       }
       this.resizer = new ResizeObserver(() => this.draw());
       this.resizer.observe(this.canvas);
@@ -183,10 +186,18 @@ define(["@jupyter-widgets/base"], function (base) {
       const combo = this.controls.filter((c) => c.kind === "index").map((c) => this.position(c));
       const disabled = header.combos[combo.join(",")] || [];
       // The live widget enables only the controls that matter for this setting; so does this.
+      // A slider precomputed only for some options (``when``) goes back to its initial value
+      // where it is not, so that it shows the value the figure was computed with.
+      this.adjusting = true;
       for (const control of this.controls) {
         const off = disabled.includes(control.name);
         if (Boolean(control.model.get("disabled")) !== off) control.model.set("disabled", off);
+        if (off && control.when && control.kind === "value") {
+          const initial = control.labels[control.initial];
+          if (this.position(control) !== control.initial) control.model.set("value", initial);
+        }
       }
+      this.adjusting = false;
       const key = this.controls.map((c) => (disabled.includes(c.name) ? -1 : this.position(c)));
       return key.join(",");
     }

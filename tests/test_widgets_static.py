@@ -55,7 +55,13 @@ def _set_controls(widget, header: dict, key: str, rng: random.Random) -> dict:
     for i in order:
         control = header["controls"][i]
         live = widget.controls[control["name"]]
-        k = picks[i] if picks[i] >= 0 else rng.randrange(len(control["labels"]))
+        if picks[i] >= 0:
+            k = picks[i]
+        elif control.get("when") and any(widget.controls[n].value != v
+                                         for n, v in control["when"].items()):
+            k = control["initial"]  # precomputed for some options only: at its initial value
+        else:
+            k = rng.randrange(len(control["labels"]))  # disabled by the widget: must not matter
         if control["kind"] == "index":
             live.index = k
         else:
@@ -140,8 +146,11 @@ def test_gate_playground_grid_is_what_the_issue_asks():
     widget = WIDGETS["gate playground (ch. 5)"]()
     grid = static.declared_grid(widget)
     names = {a.name for a in grid.axes}
-    assert {"cell", "mode", "i", "f", "o", "r", "z"} <= names
-    assert set(grid.fixed) == {"T", "input_scale", "weight_scale"}
+    assert {"cell", "mode", "i", "f", "o", "r", "z", "weight_scale"} <= names
+    assert set(grid.fixed) == {"T", "input_scale"}
+    # the weight scale responds with random weights (the chapter's question asks for 4)
+    weight = next(a for a in grid.axes if a.name == "weight_scale")
+    assert weight.when == {"mode": "random"} and 4.0 in weight.values
     decay = static.declared_grid(WIDGETS["gradient decay (ch. 2)"]())
     assert {"norm", "init", "T", "activation"} == {a.name for a in decay.axes}
 
@@ -151,9 +160,10 @@ def test_static_box_disables_fixed_controls_with_their_reason(monkeypatch, tmp_p
     widget = WIDGETS["gate playground (ch. 5)"]()
     box = static.static_widget(widget)
     note = box.children[1].value
-    for name in ("T", "input_scale", "weight_scale"):
+    for name in ("T", "input_scale"):
         assert widget.controls[name].disabled
         assert widget.controls[name].description in note
+    assert "wm-static-conditional" in note and "weight scale" in note
     assert static.NOTICE in note
     figure = box.children[2]
     assert (tmp_path / figure.src).is_file()

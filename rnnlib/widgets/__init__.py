@@ -11,6 +11,11 @@ A widget has three parts, each testable on its own:
 
 Tests drive a widget without a kernel: set ``widget.controls[name].value`` and read
 ``widget.data`` (what was computed) and the view's artists (what was drawn).
+
+On the website there is no kernel: when the site is built (``WM_STATIC_WIDGETS`` set by
+scripts/build.sh) a LiveWidget runs the same ``compute`` and ``update`` over the grid it declares
+(``static_grid``) and displays a figure that the page redraws from those results as the reader
+moves the controls (:mod:`rnnlib.widgets.static`). In a notebook nothing changes.
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
     }
     c = controls
     layout = w.VBox([row(c["eps"], c["t0"]), c["norm"]])
-    # On the website: ε in whole decades, the nudge's step in steps of 3, ||W||_2 in steps of 0.75.
-    grid = {"eps": Step(1.0), "t0": Step(3, max=MORPHING_T - 11), "norm": Step(0.75)}
+    # On the website: ε in whole decades, the nudge's step in steps of 5 (5 to 45),
+    # ||W||_2 in steps of 0.75.
+    grid = {"eps": Step(1.0), "t0": Step(5, min=5, max=45), "norm": Step(0.75)}
     return LiveWidget(controls, morphing_compute, MorphingView(T=MORPHING_T), layout,
                       static_grid=grid)

@@ -47,8 +47,8 @@ def depth_widget(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 
         "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
                                     description="weight scale", style=style),
     }
-    # On the website: depth in steps of 30 (10 to 190), b_T in whole numbers, scale by 0.2.
-    grid = {"depth": Step(30, max=190), "gate_bias": Step(1.0), "init_scale": Step(0.2)}
+    # On the website: depth 50, 100, 150 or 200, b_T in whole numbers, every weight scale.
+    grid = {"depth": Step(50, min=50), "gate_bias": Step(1.0)}
     return LiveWidget(controls, depth_compute, GradientNormFigure(max_depth=200),
                       w.VBox(list(controls.values())), static_grid=grid)
 

@@ -72,6 +72,14 @@ class Step:
     step: float
     min: float | None = None
     max: float | None = None
+    #: precompute this slider only while these option controls have these values (e.g.
+    #: ``{"mode": "random"}``); otherwise the site disables it at its initial value
+    when: dict | None = None
+    #: shown on the widget when ``when`` is given: why the slider is sometimes disabled
+    reason: str = ""
+
+    def __hash__(self):
+        return hash((self.step, self.min, self.max, repr(self.when), self.reason))
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,7 @@ class Axis:
     initial: int          # index of the control's initial value
     labels: list          # what the front end compares with the model (index or number)
     log_base: float | None = None
+    when: dict | None = None   # see Step.when
 
 
 def _is_option_control(control) -> bool:
@@ -144,7 +153,9 @@ def control_axis(name: str, control, spec) -> Axis:
         raise ValueError(f"control {name!r}: its initial value {control.value!r} is not on the "
                          f"site's grid {values} (min {control.min}, step {step}); choose a step "
                          "that reaches it")
-    return Axis(name, "value", values, hits[0], list(values), float(base) if base else None)
+    when = dict(spec.when) if isinstance(spec, Step) and spec.when else None
+    return Axis(name, "value", values, hits[0], list(values), float(base) if base else None,
+                when)
 
 
 # -- serializing what a view draws --------------------------------------------------------------
@@ -472,6 +483,9 @@ def _settings(widget, grid: Declared):
             controls[axis.name].index = k
         disabled = {n for n, c in controls.items() if getattr(c, "disabled", False)}
         disabled |= set(grid.fixed)
+        # sliders precomputed only for some options: at their initial value otherwise
+        disabled |= {a.name for a in slider_axes if a.when and any(
+            controls[k].value != v for k, v in a.when.items())}
         free = [a for a in slider_axes if a.name not in disabled]
         for picks in itertools.product(*[range(len(a.values)) for a in free]):
             index = {a.name: k for a, k in zip(option_axes, combo)}
@@ -659,7 +673,8 @@ def precompute(widget, width_px: int = WIDTH_PX) -> Precomputed:
         "frames": [[f.shape[0], f.shape[1], *encoder.blob(f.astype("<u2").tobytes())]
                    for f in frames.frames],
         "controls": [{"name": a.name, "kind": a.kind, "labels": a.labels,
-                      "log": a.log_base} for a in grid.axes],
+                      "log": a.log_base, "initial": a.initial, "when": a.when}
+                     for a in grid.axes],
         "options": option_names,
         "combos": combos,
         "settings": settings,
@@ -808,9 +823,12 @@ def static_widget(widget) -> Any:
         widget.controls[name].disabled = True
     reasons = [f"<b>{_label(widget.controls[n], n)}</b> fixed at {_shown(widget.controls[n])}: "
                f"{reason}" for n, reason in grid.fixed.items()]
+    sometimes = [f"<b>{_label(widget.controls[a.name], a.name)}</b>: "
+                 f"{_spec(widget, a.name).reason}" for a in grid.axes if a.when]
     note = w.HTML(
         "<div class='wm-static-note' style='font-size:0.85em;line-height:1.35;color:#555'>"
         + "".join(f"<div class='wm-static-fixed'>{r}</div>" for r in reasons)
+        + "".join(f"<div class='wm-static-conditional'>{r}</div>" for r in sometimes)
         + f"<div class='wm-static-notice'><i>{NOTICE}</i></div></div>")
     figure = _widget_class()(controls=list(widget.controls.values()),
                              names=list(widget.controls), src=target.name,
@@ -821,6 +839,10 @@ def static_widget(widget) -> Any:
          f"{'reused' if cached else 'computed in {:.1f} s'.format(info['seconds'])}; "
          f"{time.perf_counter() - start:.1f} s in all")
     return w.VBox([widget.layout_box, note, figure], layout=w.Layout(width="100%"))
+
+
+def _spec(widget, name: str):
+    return (getattr(widget, "static_grid", None) or {}).get(name)
 
 
 def _label(control, name: str) -> str:
