@@ -219,7 +219,7 @@ def _checked_step(step):
     def checked(self, p, state, x, probe=None):
         self.check_step(p, state, x, probe)
         try:
-            return step(self, p, state, x, probe)
+            return step(self, p, state, x) if probe is None else step(self, p, state, x, probe)
         except KeyError:
             self.check_param_names(p)  # a missing parameter: say which, and what was needed
             raise
