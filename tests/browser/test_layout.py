@@ -14,6 +14,8 @@ phone (390 px, touch), on every chapter page.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import toc_pages
@@ -146,3 +148,20 @@ def test_tap_opens_figure_full_size(reader, base_url):
         assert not errors, errors
     finally:
         page.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 15: no figure has a description yet; the plot functions and chapters give them "
+    "(rnnlib.plots.describe, or a cell's mystnb.image.alt). Remove this mark when they do."))
+def test_figures_have_descriptions(site):
+    """Every notebook figure of every chapter has alt text that describes it, not its file
+    name (read from the built pages: the alt text is static)."""
+    missing = []
+    for path in CHAPTERS:
+        html = (site / path).read_text(encoding="utf-8")
+        for tag in re.findall(r'<img [^>]*class="wm-figure"[^>]*>', html):
+            alt = re.search(r'alt="([^"]*)"', tag)
+            src = re.search(r'src="([^"]*)"', tag)
+            if alt is None or not alt.group(1).strip() or alt.group(1).endswith(".png"):
+                missing.append(f"{path}: {src.group(1) if src else tag}")
+    assert not missing, f"{len(missing)} figures without a description:\n  " + "\n  ".join(missing)
