@@ -16,8 +16,9 @@ installed (``try: import rnnlib`` succeeds), as it does on Colab after its ``%pi
 A last cell appended to each copy checks that the kernel ran in that environment and imported
 rnnlib from its site-packages.
 
-pip downloads the packages the first time and takes them from its cache afterwards. Slow
-(about a minute and a half on two cores): deselect it with ``-m "not slow"``.
+pip downloads the packages the first time (into a wheelhouse under ~/.cache, outside the
+repository) and installs them from there afterwards. Slow (a minute or two on two cores):
+deselect it with ``-m "not slow"``.
 """
 
 from __future__ import annotations
@@ -108,6 +109,32 @@ def run(cmd: list, **kw) -> subprocess.CompletedProcess:
     return result
 
 
+# Downloaded wheels, kept between runs outside the repository (like pip's own cache): querying
+# the package index for some fifty packages took most of the install's time.
+WHEELHOUSE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+              / "written-memories" / "wheelhouse")
+
+
+def build_requirements() -> list[str]:
+    """pyproject.toml's [build-system] requires (what pip's build isolation installs)."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+
+
+def pip_from_wheelhouse(python, args: list, requirements: list[str]) -> None:
+    """``python -m pip *args *requirements`` from WHEELHOUSE alone; if a requirement is not
+    there yet, download it into WHEELHOUSE first (pip download: same versions, same index)."""
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    offline = [python, "-m", "pip", *args, *quiet, "--no-index", "--find-links", WHEELHOUSE,
+               *requirements]
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    first = subprocess.run([str(c) for c in offline], check=False, capture_output=True)
+    if first.returncode != 0:
+        run([python, "-m", "pip", "download", *quiet, "-d", WHEELHOUSE, *requirements])
+        run(offline)
+
+
 def copy_sources(dest: Path) -> None:
     """What a wheel is built from: the top-level files (pyproject.toml, README, licenses) and
     the package, without caches."""
@@ -127,8 +154,9 @@ def executed(tmp_path_factory) -> dict:
     timings = {}
     start = time.perf_counter()
     copy_sources(base / "src")
-    run([sys.executable, "-m", "pip", "wheel", base / "src", "--no-deps", "--quiet",
-         "--disable-pip-version-check", "-w", base / "dist"])
+    # build isolation, as a reader's pip: setuptools comes from the wheelhouse, not from here
+    pip_from_wheelhouse(sys.executable, ["wheel", base / "src", "--no-deps", "-w", base / "dist"],
+                        build_requirements())
     wheels = list((base / "dist").glob("rnnlib-*.whl"))
     assert len(wheels) == 1, wheels
     timings["build"] = time.perf_counter() - start
@@ -139,8 +167,7 @@ def executed(tmp_path_factory) -> dict:
     python = venv / "bin" / "python"
     # --no-compile: byte-compiling every installed module took most of the install's time;
     # the kernels compile what they import.
-    run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-         wheels[0], *requirement_pins()])
+    pip_from_wheelhouse(python, ["install", "--no-compile", wheels[0]], requirement_pins())
     site = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
     site = site.stdout.strip()
     timings["install"] = time.perf_counter() - start
