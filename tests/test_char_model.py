@@ -202,3 +202,14 @@ def test_widget_logic(trained):
     assert widget.data["lines"] != gate["lines"]
     with pytest.raises(ValueError, match="passage"):
         char_memory.passage_view({}, "nope", 0, "c")
+
+
+def test_sample_table_rows():
+    text = "def f(x):\n    return x\n" * 30
+    task = CharLM(seq_len=10, text=text)
+    rng = np.random.default_rng(4)
+    model = Model(make_cell("vanilla", n_in=task.n_in, n_hidden=6, rng=rng), task.n_out, rng)
+    rows = cm.sample_table({"m": model}, task, {"def", "f", "x", "return"}, (0.5, 2.0),
+                           n_samples=3, n_chars=40)
+    assert [(r["model"], r["temperature"]) for r in rows] == [("m", 0.5), ("m", 2.0)]
+    assert all(0 <= r[name] <= 1 for r in rows for name in cm.STATISTICS if np.isfinite(r[name]))

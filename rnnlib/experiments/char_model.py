@@ -287,7 +287,8 @@ def load_trained(folder: Path | None = None) -> Trained:
 
 def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
            rng: np.random.Generator, n_samples: int = 1, start: str = "\n") -> list[str]:
-    """``n_samples`` texts of ``n_chars`` characters drawn from ``model`` at ``temperature``.
+    """``n_samples`` texts of ``n_chars`` characters drawn from ``model`` at ``temperature``
+    (a number, or one per sample).
 
     A plain numpy loop over the cell's own ``step``: after reading the previous character,
     ``p = softmax((V h + c) / temperature)``; the next character is drawn from ``p``. Every
@@ -295,8 +296,12 @@ def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
     """
     n_chars = integer(n_chars, "n_chars")
     generator(rng)
-    if not (isinstance(temperature, (int, float)) and temperature > 0):
-        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    tau = np.asarray(temperature, dtype=float) if not isinstance(temperature, str) else None
+    if tau is None or tau.ndim > 1 or (tau.ndim == 1 and tau.shape != (n_samples,)) \
+            or not np.all(tau > 0):
+        raise ValueError(f"temperature must be a number > 0 or one per sample ({n_samples}), "
+                         f"got {temperature!r}")
+    tau = tau.reshape(-1, 1) if tau.ndim == 1 else tau
     if not (isinstance(start, str) and start and set(start) <= set(task.vocab)):
         raise ValueError(f"start must be a non-empty str of characters of the vocabulary, got "
                          f"{start!r}")
@@ -308,7 +313,7 @@ def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
     code = np.full(n_samples, task.index[start[-1]])
     for t in range(n_chars):
         state = cell.step(cell.params, state, one_hot(code, task.n_in))
-        logits = (cell.output(state) @ V.T + c) / temperature           # (B, V)
+        logits = (cell.output(state) @ V.T + c) / tau                   # (B, V)
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         u = rng.random((n_samples, 1))
@@ -560,3 +565,19 @@ def reference_windows(text: str, n_chars: int, n: int) -> list[str]:
         raise ValueError(f"only {len(starts)} windows of {n_chars} characters fit; asked {n}")
     picks = np.linspace(0, len(starts) - 1, n).round().astype(int)
     return [text[starts[k]: starts[k] + n_chars] for k in picks]
+
+
+def sample_table(models: dict[str, Model], task: CharLM, words: set[str],
+                 temperatures=(0.5, 1.0, 1.5), n_samples: int = 10, n_chars: int = 300,
+                 seed: int = 0) -> list[dict]:
+    """:func:`sample_statistics` of ``n_samples`` samples of ``n_chars`` characters for every
+    model (label -> Model) and temperature; one row per pair, the same sample seeds for all."""
+    temperatures = list(temperatures)
+    taus = np.repeat(temperatures, n_samples)          # all temperatures in one batch
+    rows = []
+    for label, model in models.items():
+        texts = sample(model, task, n_chars, taus, np.random.default_rng(seed), len(taus))
+        for k, temperature in enumerate(temperatures):
+            rows.append({"model": label, "temperature": temperature,
+                         **sample_statistics(texts[k * n_samples:(k + 1) * n_samples], words)})
+    return rows
