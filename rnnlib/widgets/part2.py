@@ -74,10 +74,10 @@ def gate_playground() -> LiveWidget:
     layout = w.VBox([row(c["cell"], c["T"]), c["mode"], row(c["i"], c["f"], c["o"]),
                      row(c["r"], c["z"]), row(c["input_scale"], c["weight_scale"])])
     # On the website: every cell and mode; the keep gates (f; r and z of the GRU) in steps of
-    # 0.25, the write and read gates (i, o) in steps of 0.5 (256 pinned runs); with random
+    # 0.25, the write and read gates (i, o) in steps of 0.5 (250 pinned runs); with random
     # weights, every weight scale (96 runs). The run's length and input scale stay at their
     # defaults.
-    reason = "each other value would multiply the 352 precomputed runs"
+    reason = "each other value would multiply the runs precomputed for this page"
     grid = {"i": Step(0.5), "f": Step(0.25), "o": Step(0.5), "r": Step(0.25),
             "z": Step(0.25), "T": Fixed(reason), "input_scale": Fixed(reason),
             "weight_scale": Step(0.25, when={"mode": "random"},
