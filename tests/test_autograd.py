@@ -238,3 +238,16 @@ def test_division_keeps_no_reference_to_its_output():
     a, b = Tensor(POS23), Tensor(POS23 + 1.0)
     out = a / b
     assert all(c.cell_contents is not out for c in out._backward.__closure__)
+
+
+def test_bench_scaling_table_prints_per_step_times_and_the_ratio(monkeypatch, capsys):
+    """``python -m rnnlib.bench --scaling`` runs (here on short sequences, to stay quick); no
+    time is asserted, only that each row and the ratio line are there."""
+    from rnnlib import bench
+
+    monkeypatch.setattr(bench, "SCALING_LENGTHS", (3, 6))
+    bench.main(["--scaling", "--quick"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.strip().startswith(("3 |", "6 |"))]
+    assert len(rows) == 2 and all(len(r.split("|")) == 5 for r in rows)
+    assert "ratio T = 6 / T = 3 per step: wall" in out and "with the collector running" in out
