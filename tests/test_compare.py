@@ -177,14 +177,19 @@ def test_summary_and_verdicts_follow_from_the_runs(committed):
 # machine's default is SkylakeX):
 # - the quick configuration (20 steps) moved by at most 4e-14 (relative): C.RTOL = 1e-6, the
 #   tolerance chapter 7 prints, holds it with eight orders of magnitude to spare;
-# - a 300-step run of the full configuration moves by an amount that depends on the run: most
-#   runs by 1e-16 to 1e-9, the copy task's vanilla RNN (seed 1) by 3e-3, and runs that do not
-#   learn at their rate, or sit near a learning transition, by much more (the adding task's
-#   sweep: the vanilla RNN at rate 0.03 by 17 %, the pseudo LSTM at rate 0.01 by a factor 3).
-#   No relative tolerance on a single run's loss holds for every run, so single reruns are held
-#   to what the chapter draws from them: whether a run learned; its test loss to a small
-#   fraction (SPREAD_FRACTION) of the spread of its cell over the five seeds, the spread
-#   against which the chapter compares cells; and for a sweep, which rate it chooses.
+# - a 300-step run of the full configuration moves by an amount that depends on the run. Of
+#   the 136 runs rerun under Haswell, most moved by 1e-16 to 1e-9; runs that do not learn at
+#   their rate, or sit near a learning transition, moved much more: in the sweep the adding
+#   task's vanilla RNN at rate 0.03 by 17 % and its pseudo LSTM at 0.01 by a factor 3, the
+#   Reber task's vanilla RNN at 0.03 from learned (0.00085) to failed (0.785); among the
+#   reporting runs the copy task's vanilla RNN, seed 2, by 1.2 times its cell's seed spread
+#   (test loss 0.249 -> 0.115), while its seed 1 moved by 3e-3 (2e-4 of the spread). No
+#   tolerance on a single run holds for every run. What chapter 7 concludes held there: all 28
+#   chosen rates, and the four verdicts to their printed digits (outcome, pairs, p, means).
+#   So single reruns are held to what the chapter draws from them, for runs measured to be
+#   stable: whether the run learned; its test loss to a small fraction (SPREAD_FRACTION) of
+#   its cell's spread over the five seeds, against which the chapter compares cells; and for a
+#   sweep, which rate it chooses. The whole rerun and its conclusions are opt-in (below).
 SPREAD_FRACTION = 0.1
 
 
