@@ -117,9 +117,8 @@ def ngram_bits(train_codes: np.ndarray, valid_codes: np.ndarray, vocab_size: int
         counts = np.bincount(train_codes, minlength=V) + alpha
         p = counts[valid_codes[1:]] / counts.sum()
     else:
-        pairs = np.zeros((V, V))
-        np.add.at(pairs, (train_codes[:-1], train_codes[1:]), 1.0)
-        pairs += alpha
+        pairs = np.bincount(train_codes[:-1] * V + train_codes[1:], minlength=V * V)
+        pairs = pairs.reshape(V, V) + alpha                  # pairs[y, x] = n(y x) + alpha
         p = pairs[valid_codes[:-1], valid_codes[1:]] / pairs.sum(axis=1)[valid_codes[:-1]]
     return float(-np.log2(p).mean())
 
@@ -356,7 +355,13 @@ def known_word_fraction(text: str, words: set[str]) -> float:
     return float(np.mean([w in words for w in found])) if found else float("nan")
 
 
-STATISTICS = ("well-nested brackets", "lines < 80 chars", "indent multiple of 4", "known words")
+def space_fraction(text: str) -> float:
+    """Fraction of the characters of ``text`` that are spaces."""
+    return text.count(" ") / len(text) if text else float("nan")
+
+
+STATISTICS = ("well-nested brackets", "lines < 80 chars", "indent multiple of 4", "known words",
+              "spaces")
 
 
 def sample_statistics(samples: list[str], words: set[str]) -> dict[str, float]:
@@ -364,7 +369,7 @@ def sample_statistics(samples: list[str], words: set[str]) -> dict[str, float]:
     if not samples:
         raise ValueError("sample_statistics needs at least one sample")
     rows = [(brackets_well_nested(s), line_fraction_under(s), indent_fraction(s),
-             known_word_fraction(s, words)) for s in samples]
+             known_word_fraction(s, words), space_fraction(s)) for s in samples]
     return {name: float(np.nanmean(col)) for name, col in zip(STATISTICS, zip(*rows))}
 
 

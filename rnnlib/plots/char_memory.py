@@ -87,3 +87,33 @@ def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=No
     view.update({"lines": lines, "values": grid, "limit": max(lim, 1e-12), "title": title})
     view.render()
     return view.still()
+
+
+def plot_training(log: dict, title: str, ax=None):
+    """Training loss (bits per character, every 10th step) of each model in a training log,
+    with the validation bits at each checkpoint and the unigram and bigram baselines."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+    else:
+        fig = ax.figure
+    colours = {"lstm": "C0", "vanilla": "C3"}
+    for kind, run in log["models"].items():
+        bits = np.asarray(run["loss_every_10"]) / np.log(2)
+        steps = np.arange(len(bits)) * 10 + 1
+        ax.plot(steps, bits, color=colours.get(kind), lw=1, alpha=0.8,
+                label=f"{kind}: training batches")
+        checkpoints = sorted(int(s) for s in run["valid_bits"])
+        ax.plot(checkpoints, [run["valid_bits"][str(s)] for s in checkpoints], "o--",
+                color=colours.get(kind), label=f"{kind}: held-out files")
+    for name, style in (("unigram", ":"), ("bigram", "-.")):
+        ax.axhline(log["baselines_bits"][name], color="0.4", ls=style, lw=1,
+                   label=f"{name} baseline (held out)")
+    ax.set_xscale("log")
+    ax.set_ylim(1, 7)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (bits per character)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncols=2, loc="upper right")
+    return fig

@@ -63,14 +63,14 @@ def char_memory_widget(passages, units: dict[int, str], n_cols: int = 80) -> Liv
                           "negative.")
 
 
-def chapter_widget(max_chunks: int = 12) -> LiveWidget:
+def chapter_widget(max_chunks: int = 20) -> LiveWidget:
     """The chapter's widget: the shipped late LSTM on the chapter's held-out passages, with the
     unit that correlates best with each feature in the dropdown."""
     from ..experiments import char_model as cm
 
     trained = cm.load_trained()
     model = trained.model("lstm")
-    inside = cm.look_inside(model.cell, trained.task, trained.corpus.valid_files,
+    inside = cm.look_inside(model.cell, trained.task, trained.corpus.valid_files, chunk=1000,
                             max_chunks=max_chunks)
     return widget_for(inside)
 
