@@ -530,35 +530,49 @@ def look_inside(cell: Cell, task: CharLM, files: dict[str, str], chunk: int = 20
                   file_starts)
 
 
-def passages(inside: Inside, n: int = 3, n_lines: int = 14, width: int = 80) -> dict[str, int]:
-    """``n`` passages of ``n_lines`` lines for the figures: name -> start offset in
-    ``inside.text``. Each starts at a line opening a ``def`` (spread over the text), lies in the
-    scored part of one chunk, has lines of at most ``width`` characters, opens a bracket after
-    its first line and is mostly code (under a third of its characters in strings)."""
-    starts = [m.start() + 1 for m in re.finditer(r"\n {4}def ", inside.text)]
-    chosen = {}
+def passages(cell: Cell, task: CharLM, files: dict[str, str], n: int = 3, n_lines: int = 12,
+             width: int = 80, lead: int = 300) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
+    """``n`` held-out passages of ``n_lines`` lines and what ``cell`` held while reading them:
+    name -> ``(text, {"c": (len, n_units), gate: (len, n_units), ...})``.
+
+    Each passage starts at a line opening a ``def`` (spread over the files), has lines of at
+    most ``width`` characters, opens a bracket after its first line and is mostly code (under a
+    third of its characters in strings). The cell reads the ``lead`` characters before it
+    first, from the zero state, so that it knows its context (the passages side by side in one
+    batch)."""
+    text = "".join(files.values())
+    feats = [source_features(s) for s in files.values()]
+    in_string = np.concatenate([f["inside a string"] for f in feats])
+    depth = np.concatenate([f["bracket depth"] for f in feats])
+    file_starts = dict(zip(files, np.cumsum([0] + [len(s) for s in files.values()][:-1]).tolist()))
+    starts = [m.start() + 1 for m in re.finditer(r"\n {4}def ", text) if m.start() + 1 >= lead]
+    chosen: dict[str, tuple[int, str]] = {}
     for k in range(n):
         for start in starts:
-            if start < k * len(inside.text) / n:
+            if start < k * len(text) / n or start in [c[0] for c in chosen.values()]:
                 continue
-            lines = inside.text[start:].split("\n")[:n_lines]
-            end = start + sum(len(line) + 1 for line in lines) - 1
-            same_chunk = start // inside.chunk == end // inside.chunk
-            if not (same_chunk and inside.scored[start] and max(map(len, lines)) <= width):
+            lines = text[start:].split("\n")[:n_lines]
+            body = "\n".join(lines)
+            end = start + len(body)
+            if max(map(len, lines)) > width or in_string[start:end].mean() >= 1 / 3 \
+                    or depth[start + len(lines[0]): end].max() < 1:
                 continue
-            body = slice(start + len(lines[0]), end)
-            in_string = inside.features["inside a string"][start:end].mean()
-            if in_string < 1 / 3 and inside.features["bracket depth"][body].max() >= 1:
-                name = re.match(r" *def (\w+)", lines[0]).group(1)
-                chosen[f"{name}, {inside.where(start)}"] = start
-                break
-    return chosen
-
-
-def passage_text(inside: Inside, start: int, n_lines: int = 14) -> tuple[str, slice]:
-    """The text of the passage at ``start`` and the slice of ``inside``'s rows it covers."""
-    text = "\n".join(inside.text[start:].split("\n")[:n_lines])
-    return text, slice(start, start + len(text))
+            name = [f for f, s in file_starts.items() if s <= start][-1]
+            line = text[file_starts[name]:start].count("\n") + 1
+            func = re.match(r" *def (\w+)", lines[0]).group(1)
+            chosen[f"{func}, {name}.py line {line}"] = (start, body)
+            break
+    if not chosen:
+        raise ValueError("no passage of the held-out files fits the rules")
+    T = lead + max(len(body) for _, body in chosen.values())
+    codes = np.stack([np.pad(encode(task, text[s - lead: s] + body), (0, T - lead - len(body)),
+                             constant_values=task.index["\n"])
+                      for s, body in chosen.values()], axis=1)            # (T, B)
+    probe = GateProbe()
+    traj = run(cell, one_hot(codes, task.n_in), probe=probe)
+    recorded = {"c": traj.state_array(0)[1:], **{g: probe.stacked(g) for g in cell.gate_names}}
+    return {name: (body, {k: v[lead: lead + len(body), b] for k, v in recorded.items()})
+            for b, (name, (_, body)) in enumerate(chosen.items())}
 
 
 def reference_windows(text: str, n_chars: int, n: int) -> list[str]:

@@ -64,27 +64,30 @@ def char_memory_widget(passages, units: dict[int, str], n_cols: int = 80) -> Liv
 
 
 def chapter_widget(max_chunks: int = 20) -> LiveWidget:
-    """The chapter's widget: the shipped late LSTM on the chapter's held-out passages, with the
-    unit that correlates best with each feature in the dropdown."""
+    """The chapter's widget: the shipped late LSTM on held-out passages, with the unit that
+    correlates best with each feature in the unit menu."""
     from ..experiments import char_model as cm
 
     trained = cm.load_trained()
-    model = trained.model("lstm")
-    inside = cm.look_inside(model.cell, trained.task, trained.corpus.valid_files, chunk=1000,
+    cell = trained.model("lstm").cell
+    inside = cm.look_inside(cell, trained.task, trained.corpus.valid_files, chunk=1000,
                             max_chunks=max_chunks)
-    return widget_for(inside)
+    return widget_for(cm.passages(cell, trained.task, trained.corpus.valid_files),
+                      units_of(inside))
 
 
-def widget_for(inside) -> LiveWidget:
-    """The widget on a recorded :class:`~rnnlib.experiments.char_model.Inside`: its
-    passages and, per feature, the unit that correlates best (one entry per unit)."""
+def units_of(inside) -> dict[int, str]:
+    """For each feature, the unit of a recorded run that correlates best with it: unit ->
+    label (a unit that is best for two features is listed once, under the first)."""
     from ..experiments import char_model as cm
 
     units: dict[int, str] = {}
     for feature, unit, r in cm.best_units(inside.correlations(), cm.FEATURES, 1):
         units.setdefault(unit, f"{feature}, r = {r:+.2f}")
-    passages = {}
-    for name, start in cm.passages(inside).items():
-        text, rows = cm.passage_text(inside, start)
-        passages[name] = (text, {"c": inside.c[rows], "f": inside.gates["f"][rows]})
+    return units
+
+
+def widget_for(passages, units: dict[int, str]) -> LiveWidget:
+    """The widget on recorded passages (:func:`rnnlib.experiments.char_model.passages`) and
+    a unit menu (:func:`units_of`)."""
     return char_memory_widget(passages, units)
