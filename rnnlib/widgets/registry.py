@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import LiveWidget, part1, part2, part3
+from . import LiveWidget, char_memory, part1, part2, part3
 
 
 def ntm_episode_widget() -> LiveWidget:
@@ -20,4 +20,5 @@ WIDGETS = {
     "forget-gate bias (ch. 6)": part2.forget_bias_widget,
     "depth (ch. 8)": part3.depth_widget,
     "NTM episode (ch. 9)": ntm_episode_widget,
+    "character memory (ch. 10)": char_memory.chapter_widget,
 }
