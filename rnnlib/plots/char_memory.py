@@ -30,7 +30,7 @@ def passage_grid(text: str, values: np.ndarray, n_cols: int) -> tuple[list[str],
 
 
 class ColouredText(View):
-    """A passage of source code, each character on a background coloured by one unit's value
+    """A passage of source code, each character under a translucent colour for one unit's value
     (red positive, blue negative, white zero), with the unit and its range in the title."""
 
     def __init__(self, n_rows: int, n_cols: int = 80):
@@ -52,17 +52,18 @@ class ColouredText(View):
             spine.set_color("#bbbbbb")
         import matplotlib as mpl
 
-        cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="white")
+        cmap = mpl.colormaps["RdBu_r"].with_extremes(bad=(1.0, 1.0, 1.0, 0.0))  # no char: clear
+        # The text and the title belong to the frame (drawn by matplotlib, also on the
+        # website); only the colours move, as a translucent layer over the text.
         self.image = self.dynamic(ax.imshow(np.full((n_rows, n_cols), np.nan), cmap=cmap,
-                                            vmin=-1, vmax=1, aspect="auto",
+                                            vmin=-1, vmax=1, aspect="auto", alpha=0.45,
                                             interpolation="nearest",
                                             extent=(-0.5, n_cols - 0.5, n_rows - 0.5, -0.5)))
-        self.lines = [self.dynamic(ax.text(-0.5, row, "", fontfamily="DejaVu Sans Mono",
-                                           fontsize=font_pt, va="center", ha="left",
-                                           color="black"))
+        self.lines = [ax.text(-0.5, row, "", fontfamily="DejaVu Sans Mono", fontsize=font_pt,
+                              va="center", ha="left", color="black")
                       for row in range(n_rows)]
-        self.title = self.dynamic(fig.text(0.01, 1 - 0.6 * font_pt / 72 / height_in, "",
-                                           fontsize=1.05 * font_pt, va="top", ha="left"))
+        ax.set_title("", fontsize=1.05 * font_pt)  # the centre title: part of the frame key
+        self.title_size = 1.05 * font_pt
 
     def update(self, data: dict) -> None:
         """``data``: ``lines`` (list of str), ``values`` (n_rows, n_cols) with NaN for no
@@ -73,10 +74,10 @@ class ColouredText(View):
                              f"{values.shape}")
         self.image.set_data(values)
         limit = float(data["limit"])
-        self.image.set_clim(-1.6 * limit, 1.6 * limit)  # light colours: text stays readable
+        self.image.set_clim(-1.2 * limit, 1.2 * limit)  # never the darkest colours
         for k, artist in enumerate(self.lines):
             artist.set_text(data["lines"][k] if k < len(data["lines"]) else "")
-        self.title.set_text(data["title"])
+        self.axes[0, 0].set_title(data["title"], fontsize=self.title_size)
 
 
 def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=None):
