@@ -87,6 +87,26 @@ def test_first_code_cell_installs_rnnlib_from_the_configured_repository(path: Pa
         "copy the standard first cell from CONTRIBUTING.md"
     )
     assert f"git+{url}" in cell
+    # The chapters need matplotlib and ipywidgets too: a bare JupyterLab has neither.
+    assert f'"rnnlib[widgets] @ git+{url}"' in cell, (
+        f"{path.name}: the first cell must install rnnlib with its widgets extra")
+    assert "import ipywidgets, matplotlib, rnnlib" in cell
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_first_code_cell_is_the_one_in_contributing_and_hidden_on_the_site(path: Path):
+    """Every chapter starts with the same cell, the one CONTRIBUTING.md gives; the site does not
+    repeat it on every page (remove-cell: the intro says what it does), the notebook keeps it."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text[text.index("### The standard first code cell"):]
+    start = section.index("```python\n") + len("```python\n")
+    standard = section[start:section.index("\n```", start)]
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assert first_code_cell(path).strip() == standard.strip(), (
+        f"{path.name}: first code cell differs from CONTRIBUTING.md's standard cell")
+    assert "remove-cell" in cell.get("metadata", {}).get("tags", []), (
+        f"{path.name}: the first cell should carry the remove-cell tag")
 
 
 def bib_keys() -> list[str]:
