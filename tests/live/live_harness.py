@@ -80,6 +80,8 @@ def notebook_uses_widgets(path: Path) -> bool:
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src
         code = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
+        if "%pip install" in code:
+            continue  # the standard first cell imports ipywidgets to check it is there, no more
         if WIDGET_SOURCE.search(code):
             return True
         for out in cell.get("outputs", []):
