@@ -27,7 +27,6 @@ Run it from the shell (the results are package data, read back with :func:`load_
 from __future__ import annotations
 
 import csv
-import gc
 import json
 import math
 import os
@@ -130,23 +129,16 @@ def run_one(job: dict) -> dict:
 
     curve_steps, curve = [0], [model.loss(val, task.kind)]
     train_loss, done, diverged = [], 0, False
-    # The autodiff graph of one step holds no reference cycles; pausing the cyclic garbage
-    # collector saves the time it spends walking long graphs (restored below).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        while done < cfg.steps and not diverged:
-            chunk = min(cfg.eval_every, cfg.steps - done)
-            history = train(model, task, chunk, optimizer, data_rng, batch_size=cfg.batch_size,
-                            clip_norm=cfg.clip_norm, progress=False)
-            train_loss.append(float(np.mean(history.loss)))
-            done += history.steps
-            diverged = history.diverged
-            curve_steps.append(done)
-            curve.append(math.inf if diverged else model.loss(val, task.kind))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    # (rnnlib.bptt pauses the cyclic garbage collector itself while it builds and walks a graph)
+    while done < cfg.steps and not diverged:
+        chunk = min(cfg.eval_every, cfg.steps - done)
+        history = train(model, task, chunk, optimizer, data_rng, batch_size=cfg.batch_size,
+                        clip_norm=cfg.clip_norm, progress=False)
+        train_loss.append(float(np.mean(history.loss)))
+        done += history.steps
+        diverged = history.diverged
+        curve_steps.append(done)
+        curve.append(math.inf if diverged else model.loss(val, task.kind))
     test_mse = math.inf if diverged else model.loss(test, task.kind)
     return {"cell": job["cell"], "lag": lag, "seed": seed, "n_hidden": job["n_hidden"],
             "n_params": model.n_params, "steps": done, "diverged": bool(diverged),

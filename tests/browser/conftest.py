@@ -111,16 +111,23 @@ def base_url(site: Path):
         yield url
 
 
+def chromium_or_fail(driver) -> str:
+    """Debian's Chromium (or $CHROMIUM), else a browser Playwright installed; else fail with
+    the install hint."""
+    executable = find_chromium()
+    if executable is None:
+        bundled = Path(driver.chromium.executable_path)
+        executable = str(bundled) if bundled.is_file() else None
+    if executable is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return executable
+
+
 @pytest.fixture(scope="session")
 def browser_context(tmp_path_factory, playwright_driver):
     """One headless Chromium with a fresh user data dir; yields a Playwright browser context."""
     p = playwright_driver  # one driver per session (tests/conftest.py)
-    executable = find_chromium()
-    if executable is None:
-        bundled = Path(p.chromium.executable_path)
-        executable = str(bundled) if bundled.is_file() else None
-    if executable is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
+    executable = chromium_or_fail(p)
     context = p.chromium.launch_persistent_context(
         user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
         executable_path=executable,
@@ -152,12 +159,7 @@ READERS = {
 @pytest.fixture(scope="session")
 def reader_browser(playwright_driver):
     """A second headless Chromium (not a persistent profile), for fresh contexts per reader."""
-    executable = find_chromium()
-    if executable is None:
-        bundled = Path(playwright_driver.chromium.executable_path)
-        executable = str(bundled) if bundled.is_file() else None
-    if executable is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
+    executable = chromium_or_fail(playwright_driver)
     browser = playwright_driver.chromium.launch(executable_path=executable, headless=True,
                                                 args=CHROMIUM_FLAGS)
     try:

@@ -21,6 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Registered before any script of the page runs.
+# The page's widget views (script tags myst-nb writes) and how many of them the ipywidgets
+# manager has drawn; shared by the page-weight and the page tests.
+WIDGET_VIEWS_JS = """
+  const views = () => document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]');
+  const rendered = () => Array.from(views()).filter((s) => {
+    const area = s.previousElementSibling;
+    return area && area.classList.contains("widget-subarea") &&
+           area.querySelector(".jupyter-widgets, .lm-Widget, .widget-box") !== null;
+  }).length;
+"""
+
 LONGTASK_OBSERVER = """
 window.__wmLongTasks = [];
 try {
@@ -43,14 +55,7 @@ async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
-  const views = () => document.querySelectorAll(
-    'script[type="application/vnd.jupyter.widget-view+json"]');
-  const rendered = () => Array.from(views()).filter((s) => {
-    const area = s.previousElementSibling;
-    return area && area.classList.contains("widget-subarea") &&
-           area.querySelector(".jupyter-widgets, .lm-Widget, .widget-box") !== null;
-  }).length;
-  while (rendered() < views().length && Date.now() < deadline) { await sleep(20); }
+""" + WIDGET_VIEWS_JS + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(20); }
   const settled = performance.now();
   await sleep(600);  // let a long task that started at the end report itself
   const nav = performance.getEntriesByType("navigation")[0];

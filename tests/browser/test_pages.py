@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT, toc_pages
+from .page_weight import WIDGET_VIEWS_JS
 
 PAGES = toc_pages()
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
@@ -36,14 +37,7 @@ async () => {
   }
   for (const img of document.images) { img.loading = "eager"; }
   await Promise.all(Array.from(document.images).map((img) => img.decode().catch(() => null)));
-  const views = () => document.querySelectorAll(
-    'script[type="application/vnd.jupyter.widget-view+json"]');
-  const rendered = () => Array.from(views()).filter((s) => {
-    const area = s.previousElementSibling;
-    return area && area.classList.contains("widget-subarea") &&
-           area.querySelector(".jupyter-widgets, .lm-Widget, .widget-box") !== null;
-  }).length;
-  while (rendered() < views().length && Date.now() < deadline) { await sleep(100); }
+""" + WIDGET_VIEWS_JS + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(100); }
   if (document.fonts) { await document.fonts.ready; }
   await sleep(300);
 }
