@@ -4,7 +4,7 @@ Importing rnnlib only loads numpy; plots and widgets import matplotlib and ipywi
 themselves, when used.
 """
 
-from .autograd import Tensor
+from .autograd import Tensor, sigmoid
 from .cells import (
     CELLS,
     GRU,
@@ -17,6 +17,7 @@ from .cells import (
     PseudoLSTM,
     VanillaRNN,
     make_cell,
+    random_cell,
 )
 from .init import INITIALIZERS, get_initializer
 from .unroll import BPTTResult, Trajectory, bptt, run
@@ -39,6 +40,8 @@ __all__ = [
     "bptt",
     "get_initializer",
     "make_cell",
+    "random_cell",
     "run",
+    "sigmoid",
 ]
 __version__ = "0.1.0"

@@ -450,3 +450,20 @@ def make_cell(name: str, n_in: int, n_hidden: int, rng: np.random.Generator, **k
         raise ValueError(f"unknown cell {name!r}; expected one of {sorted(CELLS)}")
     keyword_arguments(CELLS[name], kwargs, skip=3)
     return CELLS[name](n_in, n_hidden, rng, **kwargs)
+
+
+def random_cell(
+    name: str, n_in: int, n_hidden: int, rng: np.random.Generator, scale: float = 1.0, **kwargs
+) -> Cell:
+    """A cell whose every parameter, biases and peepholes included, is drawn from N(0, scale^2).
+
+    For checks of a cell's equations: with zero biases a wrong or missing term can cancel and a
+    check pass by luck. The cell is built by :func:`make_cell` (which draws its usual init from
+    ``rng``), then each parameter, in the cell's order, is redrawn from ``rng``.
+    """
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a finite number > 0; got {scale!r}")
+    cell = make_cell(name, n_in, n_hidden, rng, **kwargs)
+    for key, value in cell.params.items():
+        cell.params[key] = rng.normal(0.0, scale, size=value.shape)
+    return cell

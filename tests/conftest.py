@@ -1,5 +1,7 @@
 """Shared pytest configuration.
 
+- Tests under tests/browser/ and tests/live/ are marked ``browser`` here, so that
+  ``pytest tests -m "not browser and not slow"`` is the quick unit run.
 - Keep nbval to the chapters: scripts/test.sh runs `pytest tests chapters --nbval-lax ...`;
   nbval would also collect any notebook under tests/ (e.g. fixtures of other tests), which are
   not chapters of the book.
@@ -20,7 +22,14 @@ def pytest_addoption(parser):
                           "committed artifacts; bitwise only on the machine that wrote them)")
 
 
+BROWSER_DIRS = ("browser", "live")  # tests/<dir>/ drive Chromium: marked ``browser``
+
+
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.path.parts
+        if "tests" in parts and parts[parts.index("tests") + 1] in BROWSER_DIRS:
+            item.add_marker(pytest.mark.browser)
     if config.getoption("--regenerate"):
         return
     keep, drop = [], []
