@@ -10,7 +10,7 @@ from rnnlib.losses import cross_entropy, mse
 from rnnlib.model import Model
 from rnnlib.tasks import AddingTask, Batch, CharLM, CopyTask, EmbeddedReber, get_task, one_hot
 from rnnlib.train import train
-from rnnlib.vanilla_bptt import vanilla_bptt
+from rnnlib.bptt_by_hand import vanilla_bptt
 
 
 @pytest.fixture

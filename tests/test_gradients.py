@@ -10,7 +10,7 @@ from rnnlib.losses import cross_entropy, mse, readout
 from rnnlib.model import Model
 from rnnlib.tasks import AddingTask, CopyTask
 from rnnlib.unroll import as_tuple
-from rnnlib.vanilla_bptt import vanilla_bptt
+from rnnlib.bptt_by_hand import vanilla_bptt
 
 # (name, kwargs): every cell, every vanilla activation, both GRU forms
 CELL_CONFIGS = [

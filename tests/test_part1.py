@@ -13,7 +13,7 @@ import rnnlib
 from rnnlib.exercises import part1 as X
 from rnnlib.experiments import part1 as E
 from rnnlib.plots import part1 as P
-from rnnlib.vanilla_bptt import vanilla_bptt
+from rnnlib.bptt_by_hand import vanilla_bptt
 from rnnlib.widgets.part1 import MORPHING_T, SEED, gradient_decay_widget, morphing_widget
 
 

@@ -179,8 +179,8 @@ def bptt_exercise(seed: int = 7):
 
 def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
     """Your ``{"W": ..., "U": ..., "b": ...}`` for :func:`bptt_exercise` against
-    ``rnnlib.vanilla_bptt``; says which are right and, for the others, a hint."""
-    from ..vanilla_bptt import vanilla_bptt
+    ``rnnlib.bptt_by_hand.vanilla_bptt``; says which are right and, for the others, a hint."""
+    from ..bptt_by_hand import vanilla_bptt
 
     if not isinstance(grads, dict):
         print(f"BPTT gradients: not yet. Expected a dict with keys 'W', 'U', 'b'; got "
