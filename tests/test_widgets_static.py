@@ -33,6 +33,12 @@ ROOT = Path(os.environ.get("WM_BOOK_ROOT", Path(__file__).resolve().parents[1]))
 CACHE = ROOT / "_build" / "static-widgets"
 
 
+# Computing every widget's whole grid takes about a minute on 2 cores (the site build's cache,
+# _build/static-widgets, is reused when it is there): the tests that need the payloads are
+# ``slow``, run by the test command but not by the quick unit run.
+needs_payloads = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def payloads(tmp_path_factory):
     """name -> (header, body, compressed size) of every registered widget's payload."""
@@ -90,6 +96,7 @@ def _same_ops(static_ops: list[dict], live_ops: list[dict]) -> None:
                 assert s[key] == expected, key
 
 
+@needs_payloads
 @pytest.mark.parametrize("name", list(WIDGETS))
 def test_static_settings_equal_the_live_callback(name, payloads):
     header, body, _ = payloads[name]
@@ -114,6 +121,7 @@ def test_static_settings_equal_the_live_callback(name, payloads):
     assert initial in header["settings"]
 
 
+@needs_payloads
 @pytest.mark.parametrize("name", list(WIDGETS))
 def test_grid_holds_the_initial_setting_and_every_option(name, payloads):
     header, _, _ = payloads[name]
@@ -132,6 +140,7 @@ def test_grid_holds_the_initial_setting_and_every_option(name, payloads):
     assert key in header["settings"]
 
 
+@needs_payloads
 def test_budgets_of_the_payloads(payloads):
     """Each widget's payload is at most 500 KB compressed (the issue's budget)."""
     for name, (_, _, size) in payloads.items():
@@ -152,6 +161,7 @@ def test_gate_playground_grid_is_what_the_issue_asks():
     assert {"norm", "init", "T", "activation"} == {a.name for a in decay.axes}
 
 
+@needs_payloads
 def test_static_box_disables_fixed_controls_with_their_reason(monkeypatch, tmp_path):
     monkeypatch.setenv(static.ENV, str(tmp_path))
     widget = WIDGETS["gate playground (ch. 5)"]()
