@@ -54,8 +54,16 @@ PAGE_TIMEOUT_MS = 360_000
 # reported as a failure.
 STUBBED_OUTSIDE = ("cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free",)
 
-WIDGET_SOURCE = re.compile(
-    r"\bipywidgets\b|\bwidgets\.\w|rnnlib\.widgets|from rnnlib import widgets|\binteractive_output\b"
+# A notebook shows widgets when a cell's saved output is a widget view. Module names do not
+# decide it (chapters build their widgets from rnnlib.book topic modules, and the standard
+# first cell imports ipywidgets only to check that it is installed).
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+# For a notebook saved without outputs: a call that builds a widget (rnnlib's `*_widget(...)`
+# functions, LiveWidget, ipywidgets' interact/interactive/interactive_output, or a control
+# such as widgets.IntSlider(...)).
+WIDGET_CALL = re.compile(
+    r"\b\w+_widget\s*\(|\bLiveWidget\s*\(|\binteract(?:ive|ive_output)?\s*\("
+    r"|\bwidgets\.[A-Z]\w*\s*\("
 )
 
 
@@ -67,26 +75,27 @@ CLOCK: dict[str, float] = {}
 # ---------------------------------------------------------------- discovery
 
 def notebook_uses_widgets(path: Path) -> bool:
-    """True if a notebook builds ipywidgets: in its code, or in saved widget views or state."""
+    """True if a notebook shows ipywidgets, judged by what its cells do, not by what they import.
+
+    A notebook with saved outputs shows widgets if some code cell's output is a widget view
+    (WIDGET_VIEW_MIME). A notebook saved without any output (never executed) is judged by its
+    code instead: some code cell calls a function that builds a widget (WIDGET_CALL, comments
+    left out). An import of ipywidgets alone, as in the standard first cell, does not count.
+    """
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    if "application/vnd.jupyter.widget-state+json" in nb.get("metadata", {}).get("widgets", {}):
-        return True
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
+    code_cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    outputs = [out for c in code_cells for out in c.get("outputs", [])]
+    if outputs:
+        return any(WIDGET_VIEW_MIME in out.get("data", {}) for out in outputs)
+    for cell in code_cells:
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else src
-        code = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
-        if "%pip install" in code:
-            continue  # the standard first cell imports ipywidgets to check it is there, no more
-        if WIDGET_SOURCE.search(code):
+        code = "\n".join(line.split("#", 1)[0] for line in src.splitlines())
+        if WIDGET_CALL.search(code):
             return True
-        for out in cell.get("outputs", []):
-            if "application/vnd.jupyter.widget-view+json" in out.get("data", {}):
-                return True
     return False
 
 
