@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib.plots import cell_diagrams as cd
+from rnnlib.book import cell_diagrams as cd
 from rnnlib.plots import part2 as part2_plots
 
 NAMES = ("vanilla", "prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
