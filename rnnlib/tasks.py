@@ -1,4 +1,5 @@
-"""Seeded sequence tasks: copy/memory, adding, embedded Reber, and a character language model.
+"""Seeded sequence tasks: copy/memory, adding, embedded Reber, a character language model and
+pulse timing.
 
 Every task has ``n_in``, ``n_out``, ``kind`` and ``sample(rng, batch_size) -> Batch``:
 
@@ -346,16 +347,65 @@ class CharLM(Task):
         return f"CharLM(seq_len={self.seq_len}, vocab={self.n_out})"
 
 
+class PulseTiming(Task):
+    """Emit a pulse exactly ``delay`` steps after a cue: a task where the moment matters.
+
+    Input (1 channel): 1 at the cue step, drawn uniformly from ``[0, length - delay - 1]``,
+    0 elsewhere. Target (T, B, 1): 1 at ``cue + delay``, 0 elsewhere. Nothing in the input
+    marks the moment of the pulse: the network has to count the steps itself.
+
+    Every step is scored, but not equally: the mask (T, B) weighs the pulse step as much as
+    all the others together, ``1/2`` at the pulse and ``1 / (2 (length - 1))`` elsewhere, so
+    each sequence's weights sum to 1 (with equal weights, predicting 0 everywhere would be
+    nearly perfect). Predicting 0 everywhere costs 1/2: :meth:`chance_loss`.
+    """
+
+    name = "pulse"
+    kind = "regress"
+    n_in = 1
+    n_out = 1
+
+    def __init__(self, length: int = 20, delay: int = 8):
+        self.length = _count("length", length, 2)
+        self.delay = _count("delay", delay, 1)
+        if self.delay >= self.length:
+            raise ValueError(f"delay must be in [1, length); got delay={delay}, length={length}")
+        self.T = self.length
+
+    def sample(self, rng, batch_size):
+        _check_rng(rng)
+        _check_batch_size(batch_size)
+        L, columns = self.length, np.arange(batch_size)
+        cues = rng.integers(0, L - self.delay, size=batch_size)
+        xs = np.zeros((L, batch_size, 1))
+        targets = np.zeros((L, batch_size, 1))
+        xs[cues, columns, 0] = 1.0
+        targets[cues + self.delay, columns, 0] = 1.0
+        mask = np.where(targets[..., 0] > 0, L - 1.0, 1.0) / (2.0 * (L - 1.0))
+        return Batch(xs, targets, mask)
+
+    def cues(self, batch: Batch) -> np.ndarray:
+        """The cue step of each sequence of ``batch`` (B,), read from its inputs."""
+        return np.argmax(batch.xs[:, :, 0], axis=0)
+
+    def chance_loss(self):
+        return 0.5
+
+    def __repr__(self):
+        return f"PulseTiming(length={self.length}, delay={self.delay})"
+
+
 TASKS: dict[str, type[Task]] = {
     "copy": CopyTask,
     "adding": AddingTask,
     "reber": EmbeddedReber,
     "charlm": CharLM,
+    "pulse": PulseTiming,
 }
 
 
 def get_task(name: str, **kwargs) -> Task:
-    """Build a task by name: ``"copy"``, ``"adding"``, ``"reber"`` or ``"charlm"``."""
+    """Build a task by name: ``"copy"``, ``"adding"``, ``"reber"``, ``"charlm"`` or ``"pulse"``."""
     if not isinstance(name, str) or name not in TASKS:
         raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
     keyword_arguments(TASKS[name], kwargs, skip=0)

@@ -157,7 +157,32 @@ def test_charlm_on_a_custom_text():
 
 
 def test_get_task_by_name():
-    assert set(TASKS) == {"copy", "adding", "reber", "charlm"}
+    assert {"copy", "adding", "reber", "charlm", "pulse"} <= set(TASKS)  # others may follow
     task = get_task("copy", delay=7, length=2)
     assert isinstance(task, CopyTask) and task.T == 11
     assert isinstance(get_task("adding", length=9), AddingTask)
+
+
+def test_pulse_timing_task():
+    from rnnlib.tasks import PulseTiming
+
+    task = get_task("pulse", length=12, delay=4)
+    assert isinstance(task, PulseTiming) and task.kind == "regress" and task.T == 12
+    batch = task.sample(np.random.default_rng(0), 64)
+    assert batch.xs.shape == batch.targets.shape == (12, 64, 1) and batch.mask.shape == (12, 64)
+    np.testing.assert_array_equal(batch.xs.sum(axis=0), 1.0)  # one cue per sequence
+    np.testing.assert_array_equal(batch.targets.sum(axis=0), 1.0)  # one pulse
+    cues = task.cues(batch)
+    assert cues.min() >= 0 and cues.max() <= 12 - 4 - 1
+    np.testing.assert_array_equal(np.argmax(batch.targets[:, :, 0], axis=0), cues + 4)
+    # the pulse weighs as much as the other 11 steps together; each sequence sums to 1
+    pulse = batch.targets[..., 0] > 0
+    np.testing.assert_allclose(batch.mask[pulse], 0.5)
+    np.testing.assert_allclose(batch.mask[~pulse], 0.5 / 11)
+    np.testing.assert_allclose(batch.mask.sum(axis=0), 1.0, rtol=1e-15)
+    # chance: predicting 0 everywhere costs the pulse's weight
+    zero = (batch.mask * batch.targets[..., 0] ** 2).sum() / batch.mask.sum()
+    assert task.chance_loss() == pytest.approx(zero)
+    for length, delay in ((5, 5), (5, 0)):
+        with pytest.raises(ValueError, match="delay"):
+            PulseTiming(length=length, delay=delay)
