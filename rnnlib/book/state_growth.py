@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .part2 import boundedness_table, train_timing
+from ..experiments.part2 import boundedness_table, train_timing
 
 GROWTH_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnnlib.experiments import part2 as ex
-from rnnlib.experiments import state_growth as sg
+from rnnlib.book import state_growth as sg
 from rnnlib.plots import state_growth as plots
 
 
