@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import LiveWidget, char_memory, part1, part2, part3
+from ..book import char_memory
+from . import LiveWidget, part1, part2, part3
 
 
 def ntm_episode_widget() -> LiveWidget:

@@ -1,6 +1,14 @@
-"""A character model of Python's own source code: the corpus, training with checkpoints,
-baselines in bits per character, sampling, sample statistics, and the search for cell units
-that track nameable features of the text (bracket depth, strings, comments, columns, indents).
+"""Chapter 10 ("An LSTM that writes text"), the model: a character model of Python's own
+source code. It holds the corpus, the bits-per-character baselines, the two models and their
+training with checkpoints, the shipped weights, sampling at a temperature and the statistics of
+samples, the training figure (:func:`plot_training`) and the temperature exercise's check.
+
+The maths: a model reads one-hot characters ``x_t`` and predicts the next one with
+``p(x_{t+1} | x_1..x_t) = softmax((V h_t + c) / tau)`` (``tau = 1`` in training and scoring);
+its loss in bits per character is ``-mean_t log2 p(x_{t+1})`` (:func:`model_bits`, the core's
+``Model.loss`` divided by ``ln 2``). Training is rnnlib's ``CharLM`` task, ``rnnlib.train.train``
+and ``rnnlib.optim.Adam``. What the trained cell holds (features, correlations, the coloured
+passages and the widget) is in :mod:`rnnlib.book.char_memory`.
 
 The corpus is a fixed list of modules of the standard library, read from the reader's own
 Python installation (nothing is shipped or downloaded); its exact text depends on the Python
@@ -9,24 +17,24 @@ version, which :class:`Corpus` records. Shapes follow rnnlib: sequences (T, B, n
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sys
 import sysconfig
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..cells import Cell, GateProbe, make_cell
+from ..cells import make_cell
 from ..checks import describe, generator, integer
+from ..losses import softmax
 from ..model import Model
 from ..optim import Adam
-from ..tasks import CharLM, one_hot
+from ..tasks import Batch, CharLM, one_hot
 from ..train import History, train
-from ..unroll import run
+from . import style
+from .judge import judge
 
 #: Training files (modules of the standard library, present in CPython 3.9 to 3.13).
 TRAIN_FILES = (
@@ -123,30 +131,29 @@ def ngram_bits(train_codes: np.ndarray, valid_codes: np.ndarray, vocab_size: int
     return float(-np.log2(p).mean())
 
 
+
 def model_bits(model: Model, codes: np.ndarray, window: int = 100) -> float:
     """Bits per character of ``model`` on ``codes[1:]``, read in consecutive windows of
     ``window`` characters, each from the zero state (as in training); the last window may be
-    shorter. Every target but the first character is scored once."""
+    shorter. Every target but the first character is scored once.
+
+    The windows are the columns of one batch (the short last one padded and masked out), so
+    the number is ``Model.loss`` (the mean cross-entropy in nats) divided by ``ln 2``.
+    """
     window = integer(window, "window")
     codes = np.asarray(codes)
-    V = model.n_out
-    total, count = 0.0, 0
-    n_full = (len(codes) - 1) // window
-    pieces = []
-    if n_full:
-        x = codes[: n_full * window].reshape(n_full, window).T         # (window, B)
-        y = codes[1: n_full * window + 1].reshape(n_full, window).T
-        pieces.append((x, y))
-    rest = len(codes) - 1 - n_full * window
-    if rest:
-        pieces.append((codes[n_full * window: -1, None], codes[n_full * window + 1:, None]))
-    for x, y in pieces:
-        logits = model.predict(one_hot(x, V))                           # (T, B, V)
-        logits = logits - logits.max(axis=-1, keepdims=True)
-        logp = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        total -= np.take_along_axis(logp, y[..., None], axis=-1).sum()
-        count += y.size
-    return float(total / count / np.log(2))
+    n_targets = len(codes) - 1
+    if n_targets < 1:
+        raise ValueError(f"model_bits needs at least 2 codes, got {len(codes)}")
+    B = -(-n_targets // window)                                      # windows, the last ragged
+    padded = np.zeros(B * window + 1, dtype=np.int64)
+    padded[: len(codes)] = codes
+    x = padded[:-1].reshape(B, window).T                             # (window, B)
+    y = padded[1:].reshape(B, window).T
+    mask = (np.arange(B * window) < n_targets).reshape(B, window).T.astype(float)
+    batch = Batch(one_hot(x, model.n_out), y, mask)
+    return model.loss(batch, "classify") / float(np.log(2))
+
 
 
 # ---------------------------------------------------------------- models and training
@@ -308,17 +315,18 @@ def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
     state = cell.initial_state(n_samples)
     out = np.zeros((n_chars, n_samples), dtype=np.int64)
     for ch in start[:-1]:
-        state = cell.step(cell.params, state, one_hot(np.full(n_samples, task.index[ch]), task.n_in))
+        x = one_hot(np.full(n_samples, task.index[ch]), task.n_in)
+        state = cell.step(cell.params, state, x)
     code = np.full(n_samples, task.index[start[-1]])
     for t in range(n_chars):
         state = cell.step(cell.params, state, one_hot(code, task.n_in))
-        logits = (cell.output(state) @ V.T + c) / tau                   # (B, V)
-        p = np.exp(logits - logits.max(axis=1, keepdims=True))
-        p /= p.sum(axis=1, keepdims=True)
+        p = softmax((cell.output(state) @ V.T + c) / tau, axis=1)      # (B, V)
         u = rng.random((n_samples, 1))
         code = np.minimum((p.cumsum(axis=1) < u).sum(axis=1), task.n_in - 1)
         out[t] = code
     return [task.decode(out[:, b]) for b in range(n_samples)]
+
+
 
 
 # ---------------------------------------------------------------- sample statistics
@@ -373,208 +381,6 @@ def sample_statistics(samples: list[str], words: set[str]) -> dict[str, float]:
     return {name: float(np.nanmean(col)) for name, col in zip(STATISTICS, zip(*rows))}
 
 
-# ---------------------------------------------------------------- features and the search
-
-FEATURES = ("bracket depth", "inside a string", "inside a comment", "column", "indentation")
-
-_STRING_TOKENS = {"STRING"}
-_OPEN_F, _CLOSE_F = {"FSTRING_START", "TSTRING_START"}, {"FSTRING_END", "TSTRING_END"}
-
-
-def source_features(source: str) -> dict[str, np.ndarray]:
-    """Hand-defined features of every character of Python ``source``, each shape (len,):
-    the value after reading that character.
-
-    bracket depth      open ( [ { outside strings and comments
-    inside a string    1 within a string literal (quotes included), else 0
-    inside a comment   1 from ``#`` to the end of its line
-    column             characters since the last newline (0 for the first of a line)
-    indentation        leading spaces of the character's line
-    """
-    if not isinstance(source, str):
-        raise TypeError(f"source_features needs a str, got {describe(source)}")
-    starts = np.concatenate([[0], np.cumsum([len(line) for line in source.splitlines(True)])])
-
-    def offset(pos):
-        return int(starts[pos[0] - 1] + pos[1])
-
-    string = np.zeros(len(source))
-    comment = np.zeros(len(source))
-    f_depth, f_start = 0, 0
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            kind = tokenize.tok_name[tok.type]
-            if kind in _OPEN_F:
-                if f_depth == 0:
-                    f_start = offset(tok.start)
-                f_depth += 1
-            elif kind in _CLOSE_F:
-                f_depth -= 1
-                if f_depth == 0:
-                    string[f_start: offset(tok.end)] = 1
-            elif kind in _STRING_TOKENS and f_depth == 0:
-                string[offset(tok.start): offset(tok.end)] = 1
-            elif kind == "COMMENT":
-                comment[offset(tok.start): offset(tok.end)] = 1
-            elif kind == "ERRORTOKEN" and tok.string[:1] in "'\"":  # Python < 3.12
-                raise tokenize.TokenError(f"unterminated string at line {tok.start[0]}")
-    except (tokenize.TokenError, SyntaxError, IndentationError) as error:
-        raise ValueError(f"source_features needs complete Python source; tokenize says: "
-                         f"{error}") from None
-    depth = np.zeros(len(source))
-    column = np.zeros(len(source))
-    indentation = np.zeros(len(source))
-    d, col, indent, line_start = 0, 0, 0, True
-    for t, ch in enumerate(source):
-        if line_start:
-            rest = source[t:].split("\n", 1)[0]
-            indent = len(rest) - len(rest.lstrip(" "))
-            line_start = False
-        if not (string[t] or comment[t]):
-            if ch in "([{":
-                d += 1
-            elif ch in ")]}":
-                d = max(d - 1, 0)
-        depth[t], column[t], indentation[t] = d, col, indent
-        col += 1
-        if ch == "\n":
-            col, line_start = 0, True
-    return {"bracket depth": depth, "inside a string": string, "inside a comment": comment,
-            "column": column, "indentation": indentation}
-
-
-def correlations(states: np.ndarray, features: dict[str, np.ndarray]) -> np.ndarray:
-    """Pearson correlation of every unit with every feature: shape (n_features, n_units).
-
-    ``states`` (T, n): one row per character; each feature (T,). A constant unit or feature
-    gets correlation 0.
-    """
-    states = np.asarray(states, dtype=float)
-    if states.ndim != 2:
-        raise ValueError(f"states must be (T, n_units), got shape {states.shape}")
-    F = np.stack([np.asarray(features[k], dtype=float) for k in features])   # (F, T)
-    if F.shape[1] != states.shape[0]:
-        raise ValueError(f"features have {F.shape[1]} positions; states have {states.shape[0]}")
-    S = states - states.mean(axis=0)
-    F = F - F.mean(axis=1, keepdims=True)
-    norm = np.sqrt((F ** 2).sum(axis=1))[:, None] * np.sqrt((S ** 2).sum(axis=0))[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = (F @ S) / norm
-    return np.where(norm > 0, r, 0.0)
-
-
-def best_units(r: np.ndarray, names, k: int = 1) -> list[tuple[str, int, float]]:
-    """For each feature, the ``k`` units with the largest |correlation|: (feature, unit, r)."""
-    rows = []
-    for name, row in zip(names, r):
-        for unit in np.argsort(-np.abs(row), kind="stable")[:k]:
-            rows.append((name, int(unit), float(row[unit])))
-    return rows
-
-
-@dataclass
-class Inside:
-    """What a cell held while reading the held-out files, joined into one text and read in
-    chunks, each from the zero state. Arrays have one row per character of ``text``."""
-
-    text: str
-    c: np.ndarray                  # (T, n) cell state after each character (s for a vanilla RNN)
-    gates: dict[str, np.ndarray]   # gate name -> (T, n)
-    features: dict[str, np.ndarray]  # feature name -> (T,)
-    scored: np.ndarray             # (T,) bool: False in each chunk's first ``warmup`` characters
-    chunk: int
-    file_starts: dict[str, int]    # file name -> offset of its first character in ``text``
-
-    def where(self, offset: int) -> str:
-        """``"<file>.py line <k>"`` for a character offset of ``text``."""
-        name = [n for n, s in self.file_starts.items() if s <= offset][-1]
-        start = self.file_starts[name]
-        return f"{name}.py line {self.text[start:offset].count(chr(10)) + 1}"
-
-    def correlations(self) -> np.ndarray:
-        """:func:`correlations` of the cell state with the features over the scored characters."""
-        return correlations(self.c[self.scored],
-                            {k: v[self.scored] for k, v in self.features.items()})
-
-
-def look_inside(cell: Cell, task: CharLM, files: dict[str, str], chunk: int = 2000,
-                warmup: int = 200, max_chunks: int | None = None) -> Inside:
-    """Run ``cell`` over the files joined, cut into chunks of ``chunk`` characters read side
-    by side from the zero state (a batch; the tail shorter than a chunk is dropped), and
-    record its state, its gates and the features of :func:`source_features` (computed on each
-    whole file). The first ``warmup`` characters of a chunk, read before the cell could know
-    where it is, are left out of the correlations (``scored``). ``max_chunks`` keeps only the
-    first chunks (a faster look)."""
-    chunk, warmup = integer(chunk, "chunk"), integer(warmup, "warmup", minimum=0)
-    if warmup >= chunk:
-        raise ValueError(f"warmup ({warmup}) must be shorter than chunk ({chunk})")
-    texts = list(files.values())
-    text = "".join(texts)
-    feats = [source_features(s) for s in texts]
-    features = {name: np.concatenate([f[name] for f in feats]) for name in FEATURES}
-    B = len(text) // chunk
-    if max_chunks is not None:
-        B = min(B, integer(max_chunks, "max_chunks"))
-    if B == 0:
-        raise ValueError(f"the files hold {len(text)} characters, fewer than one chunk ({chunk})")
-    T = B * chunk
-    codes = encode(task, text[:T]).reshape(B, chunk).T                 # (chunk, B)
-    probe = GateProbe()
-    traj = run(cell, one_hot(codes, task.n_in), probe=probe)
-    flat = lambda a: np.swapaxes(a, 0, 1).reshape(T, -1)  # (chunk, B, n) -> (T, n), text order
-    state = flat(traj.state_array(0)[1:])
-    gates = {g: flat(probe.stacked(g)) for g in cell.gate_names}
-    scored = np.tile(np.arange(chunk) >= warmup, B)
-    file_starts = dict(zip(files, np.cumsum([0] + [len(s) for s in texts[:-1]]).tolist()))
-    return Inside(text[:T], state, gates, {k: v[:T] for k, v in features.items()}, scored, chunk,
-                  file_starts)
-
-
-def passages(cell: Cell, task: CharLM, files: dict[str, str], n: int = 3, n_lines: int = 12,
-             width: int = 80, lead: int = 300) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
-    """``n`` held-out passages of ``n_lines`` lines and what ``cell`` held while reading them:
-    name -> ``(text, {"c": (len, n_units), gate: (len, n_units), ...})``.
-
-    Each passage starts at a line opening a ``def`` (spread over the files), has lines of at
-    most ``width`` characters, opens a bracket after its first line and is mostly code (under a
-    third of its characters in strings). The cell reads the ``lead`` characters before it
-    first, from the zero state, so that it knows its context (the passages side by side in one
-    batch)."""
-    text = "".join(files.values())
-    feats = [source_features(s) for s in files.values()]
-    in_string = np.concatenate([f["inside a string"] for f in feats])
-    depth = np.concatenate([f["bracket depth"] for f in feats])
-    file_starts = dict(zip(files, np.cumsum([0] + [len(s) for s in files.values()][:-1]).tolist()))
-    starts = [m.start() + 1 for m in re.finditer(r"\n {4}def ", text) if m.start() + 1 >= lead]
-    chosen: dict[str, tuple[int, str]] = {}
-    for k in range(n):
-        for start in starts:
-            if start < k * len(text) / n or start in [c[0] for c in chosen.values()]:
-                continue
-            lines = text[start:].split("\n")[:n_lines]
-            body = "\n".join(lines)
-            end = start + len(body)
-            if max(map(len, lines)) > width or in_string[start:end].mean() >= 1 / 3 \
-                    or depth[start + len(lines[0]): end].max() < 1:
-                continue
-            name = [f for f, s in file_starts.items() if s <= start][-1]
-            line = text[file_starts[name]:start].count("\n") + 1
-            func = re.match(r" *def (\w+)", lines[0]).group(1)
-            chosen[f"{func}, {name}.py line {line}"] = (start, body)
-            break
-    if not chosen:
-        raise ValueError("no passage of the held-out files fits the rules")
-    T = lead + max(len(body) for _, body in chosen.values())
-    codes = np.stack([np.pad(encode(task, text[s - lead: s] + body), (0, T - lead - len(body)),
-                             constant_values=task.index["\n"])
-                      for s, body in chosen.values()], axis=1)            # (T, B)
-    probe = GateProbe()
-    traj = run(cell, one_hot(codes, task.n_in), probe=probe)
-    recorded = {"c": traj.state_array(0)[1:], **{g: probe.stacked(g) for g in cell.gate_names}}
-    return {name: (body, {k: v[lead: lead + len(body), b] for k, v in recorded.items()})
-            for b, (name, (_, body)) in enumerate(chosen.items())}
-
-
 def reference_windows(text: str, n_chars: int, n: int) -> list[str]:
     """``n`` windows of ``n_chars`` characters of real text, each starting at a line with no
     indentation (where a sample, which starts after a newline, starts too), evenly spread."""
@@ -600,3 +406,68 @@ def sample_table(models: dict[str, Model], task: CharLM, words: set[str],
             rows.append({"model": label, "temperature": temperature,
                          **sample_statistics(texts[k * n_samples:(k + 1) * n_samples], words)})
     return rows
+
+# ---------------------------------------------------------------- the training figure
+
+def plot_training(log: dict, title: str, ax=None):
+    """Training loss (bits per character, every 10th step) of each model in a training log,
+    with the held-out bits at each checkpoint and the unigram and bigram baselines.
+
+    ``log`` is a training log of ``scripts/train_char_model.py`` (:attr:`Trained.log`).
+    Returns the figure, described for a reader who cannot see it.
+    """
+    fig, ax = style.new_figure(ax, figsize=(6.4, 3.8))
+    ends = {}
+    for kind, run in log["models"].items():
+        colour = style.cell_color(kind)
+        bits = np.asarray(run["loss_every_10"]) / np.log(2)
+        steps = np.arange(len(bits)) * 10 + 1
+        ax.plot(steps, bits, color=colour, lw=1, alpha=0.8,
+                label=f"{style.cell_label(kind)}: training batches")
+        checkpoints = sorted(int(s) for s in run["valid_bits"])
+        held_out = [run["valid_bits"][str(s)] for s in checkpoints]
+        ax.plot(checkpoints, held_out, "o--", color=colour,
+                label=f"{style.cell_label(kind)}: held-out files")
+        ends[kind] = (checkpoints, held_out)
+    for name, line in (("unigram", ":"), ("bigram", "-.")):
+        ax.axhline(log["baselines_bits"][name], color=style.BLACK, ls=line, lw=1,
+                   label=f"{name} baseline (held out)")
+    style.log_axis(ax, "x")
+    ax.set_ylim(1, 7)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (bits per character)")
+    ax.set_title(title)
+    ax.legend(ncols=2, loc="upper right")
+    models = "; ".join(
+        f"the {style.cell_label(kind)} ({'blue' if kind == 'lstm' else 'grey'}) reaches "
+        + ", ".join(f"{b:.2f}" for b in bits) + " held-out bits at steps "
+        + ", ".join(str(s) for s in steps)
+        for kind, (steps, bits) in ends.items())
+    return style.describe(fig, (
+        f"Line plot of the training loss in bits per character (1 to 7) against the training "
+        f"step (log scale), with the held-out loss at each checkpoint as dashed markers and "
+        f"the unigram ({log['baselines_bits']['unigram']:.2f}) and bigram "
+        f"({log['baselines_bits']['bigram']:.2f} bits) baselines as horizontal lines: "
+        f"{models}."))
+
+
+# ---------------------------------------------------------------- exercise check
+
+#: Exercise 2: logits of three characters and the temperature to sample them at.
+TEMPERATURE_LOGITS = np.array([2.0, 1.0, 0.0])
+TEMPERATURE = 0.5
+
+
+def check_temperature(answer) -> bool:
+    """The probabilities of :data:`TEMPERATURE_LOGITS` sampled at :data:`TEMPERATURE`
+    (three numbers); prints right or wrong and a hint, never the expected value."""
+    expected = softmax(TEMPERATURE_LOGITS / TEMPERATURE)
+    multiplied = softmax(TEMPERATURE_LOGITS * TEMPERATURE)
+    plain = softmax(TEMPERATURE_LOGITS)
+    return judge("probabilities at temperature 0.5", answer, expected, rtol=0, atol=2e-3,
+                 hint="Divide the logits by the temperature, then take the softmax; the three "
+                      "probabilities sum to 1.",
+                 near={"multiplied": (multiplied, ("You multiplied by the temperature: a "
+                                      "temperature below 1 should sharpen the distribution, "
+                                      "not flatten it.")),
+                       "plain": (plain, "That is the softmax at temperature 1.")})
