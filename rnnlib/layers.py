@@ -2,10 +2,11 @@
 
 Each layer maps a batch ``x`` (B, n) to ``y`` (B, n) and is written like its equation:
 
-* plain:     ``y = phi(W x + b)``                                (a vanilla RNN step, unrolled in depth)
-* residual:  ``y = x + F(x)``, ``F(x) = phi(W x + b)``            (write the change down, keep x)
-* highway:   ``y = T(x) * H(x) + (1 - T(x)) * x``, ``H(x) = phi(W x + b)``, ``T(x) = sigma(W_T x + b_T)``
-  (the GRU's coupled gate across layers; ``b_T`` is the carry-gate bias: negative means carry)
+* plain:     ``y = phi(W x + b)``                       (a vanilla RNN step, unrolled in depth)
+* residual:  ``y = x + F(x)``, ``F(x) = phi(W x + b)``   (write the change down, keep x)
+* highway:   ``y = T(x) * H(x) + (1 - T(x)) * x``, ``H(x) = phi(W x + b)``,
+  ``T(x) = sigma(W_T x + b_T)`` (the GRU's coupled gate across layers; ``b_T`` is the
+  carry-gate bias: negative means carry)
 
 The layer functions run on plain arrays and on autograd tensors alike.
 """
@@ -47,7 +48,8 @@ def _check_kind(kind) -> str:
     return kind
 
 
-def draw_normals(kind: str, width: int, depth: int, rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+def draw_normals(kind: str, width: int, depth: int,
+                 rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
     """Standard normal draws for the weights of ``depth`` layers, layer by layer (``W``, then
     ``W_T`` for highway layers): the first ``d`` layers of a deeper draw are a draw of ``d``."""
     _check_kind(kind)
@@ -111,7 +113,7 @@ class Stack:
     @property
     def params(self) -> dict[str, np.ndarray]:
         """All parameters, named ``"{layer}.{name}"``."""
-        return {f"{l}.{k}": v for l, p in enumerate(self.layers) for k, v in p.items()}
+        return {f"{i}.{k}": v for i, p in enumerate(self.layers) for k, v in p.items()}
 
     def forward(self, x, layers: list[dict] | None = None) -> list:
         """All activations ``[y_0 = x, y_1, ..., y_depth]``, each (B, width)."""
@@ -132,13 +134,15 @@ class Stack:
         finite_array(x, "x"), finite_array(u, "u")  # checks only: keep the dtype (longdouble too)
         x, u = np.asarray(x), np.asarray(u)
         if x.ndim != 2 or x.shape[1] != self.width or x.shape[0] < 1:
-            raise ValueError(f"x has shape {x.shape}; {self!r} expects (B, {self.width}) with B >= 1")
+            raise ValueError(f"x has shape {x.shape}; {self!r} expects (B, {self.width}) "
+                             f"with B >= 1")
         try:
             fits = np.broadcast_shapes(u.shape, x.shape) == x.shape
         except ValueError:
             fits = False
         if not fits:
-            raise ValueError(f"u has shape {u.shape}; expected {x.shape} like x, or ({self.width},)")
+            raise ValueError(f"u has shape {u.shape}; expected {x.shape} like x, or "
+                             f"({self.width},)")
         if method == "autograd":
             ys = self.forward(Tensor(x, name="x"))
             loss = (ys[-1] * u).sum() * (1.0 / x.shape[0])
@@ -171,5 +175,6 @@ def layer_backward(kind: str, p: dict, x: np.ndarray, g: np.ndarray) -> np.ndarr
         return g + (g * (1.0 - H * H)) @ p["W"]
     if kind == "highway":
         T = sigmoid(x @ p["W_T"].T + p["b_T"])
-        return g * (1.0 - T) + (g * T * (1.0 - H * H)) @ p["W"] + (g * (H - x) * T * (1.0 - T)) @ p["W_T"]
+        carry = g * (1.0 - T)
+        return carry + (g * T * (1.0 - H * H)) @ p["W"] + (g * (H - x) * T * (1.0 - T)) @ p["W_T"]
     raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")

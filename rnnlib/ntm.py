@@ -80,7 +80,8 @@ def interpolate(w_content, w_prev, g):
 
 
 def rotation(n: int, k: int) -> np.ndarray:
-    """The (n, n) matrix ``P`` with ``(w @ P)(i) = w(i - k)``: moves a weighting ``k`` rows down, circularly."""
+    """The (n, n) matrix ``P`` with ``(w @ P)(i) = w(i - k)``: moves a weighting ``k`` rows
+    down, circularly."""
     return np.roll(np.eye(n), k, axis=1)
 
 
@@ -98,7 +99,8 @@ def shift(w, s, shifts: tuple[int, ...] = SHIFTS):
 
 
 def sharpen(w, gamma, eps: float = 1e-12):
-    """``w(i)^gamma / sum_j w(j)^gamma``, computed as ``softmax(gamma * log w)`` (same thing, stable)."""
+    """``w(i)^gamma / sum_j w(j)^gamma``, computed as ``softmax(gamma * log w)`` (same thing,
+    stable)."""
     return softmax(gamma * log(w + eps))
 
 
@@ -164,7 +166,8 @@ def head_parameters(raw, width: int, writes: bool, n_shifts: int = len(SHIFTS)) 
 
 
 class FeedForwardController:
-    """A one-layer feed-forward controller ``h = tanh(U [x, r] + b)``; it keeps no state of its own."""
+    """A one-layer feed-forward controller ``h = tanh(U [x, r] + b)``; it keeps no state of its
+    own."""
 
     state_names = ()
 
@@ -252,7 +255,8 @@ class NTM:
             self.controller = BasicLSTM(ctrl_in, n_hidden, rng, init="glorot")
         else:
             self.controller = FeedForwardController(ctrl_in, n_hidden, rng)
-        self.params: dict[str, np.ndarray] = {f"ctrl.{k}": v for k, v in self.controller.params.items()}
+        self.params: dict[str, np.ndarray] = {f"ctrl.{k}": v
+                                              for k, v in self.controller.params.items()}
         if controller == "lstm":
             self.params["ctrl.b_f"][:] = 1.0  # start by remembering
         n_s = len(self.shifts)
@@ -265,8 +269,9 @@ class NTM:
         self.params["c"] = np.zeros(n_out)
 
     def __repr__(self) -> str:
-        return (f"NTM(n_in={self.n_in}, n_out={self.n_out}, n_rows={self.n_rows}, width={self.width}, "
-                f"n_hidden={self.n_hidden}, controller={self.controller_kind!r})")
+        return (f"NTM(n_in={self.n_in}, n_out={self.n_out}, n_rows={self.n_rows}, "
+                f"width={self.width}, n_hidden={self.n_hidden}, "
+                f"controller={self.controller_kind!r})")
 
     @property
     def n_params(self) -> int:
@@ -336,7 +341,8 @@ class NTM:
         return targets, _check_mask(mask, (T, B))
 
     def forward(self, p: dict, xs):
-        """Logits for a whole sequence ``xs`` (T, B, n_in) -> (T, B, n_out); tensors in, tensor out."""
+        """Logits for a whole sequence ``xs`` (T, B, n_in) -> (T, B, n_out); tensors in, tensor
+        out."""
         self._check(xs, p)
         state = self.initial_state(xs.shape[1])
         outputs = []
@@ -353,7 +359,8 @@ class NTM:
         self._check(xs, p)
         state = self.initial_state(xs.shape[1])
         rec: dict = {}
-        logs: dict[str, list] = {k: [] for k in ("logits", "memory", "w_read", "w_write", "r", "e", "a")}
+        names = ("logits", "memory", "w_read", "w_write", "r", "e", "a")
+        logs: dict[str, list] = {k: [] for k in names}
         logs["memory"].append(state.memory)
         for t in range(xs.shape[0]):
             state, y = self.step(p, state, xs[t], record=rec)
@@ -372,8 +379,75 @@ class NTM:
         with collector_paused():  # a long graph; see autograd.collector_paused
             loss = bit_cross_entropy(self.forward(leaves, xs), targets, mask)
             loss.backward()
-        grads = {k: (t.grad if t.grad is not None else np.zeros_like(t.data)) for k, t in leaves.items()}
+        grads = {k: (t.grad if t.grad is not None else np.zeros_like(t.data))
+                 for k, t in leaves.items()}
         return float(loss.data), grads
+
+    def save(self, path, **extras: dict) -> None:
+        """Write the machine to one compressed ``.npz`` file: its architecture (``ntm/...``),
+        its parameters (``param/...``) and any ``extras``, each a dict of arrays or numbers
+        stored under ``<name>/...`` (a training config, a history). :meth:`load` reads it back;
+        :func:`saved_extras` returns the extras."""
+        arrays = {f"{_ARCH}/{k}": np.asarray(v) for k, v in self._architecture().items()}
+        arrays.update({f"{_PARAM}/{k}": v for k, v in self.params.items()})
+        for group, values in extras.items():
+            if group in (_ARCH, _PARAM) or not isinstance(values, dict):
+                raise ValueError(f"extra {group!r} must be a dict of arrays under a name other "
+                                 f"than {_ARCH!r} and {_PARAM!r}; got {describe(values)}")
+            for k, v in values.items():
+                if not isinstance(k, str) or "/" in k:
+                    raise ValueError(f"extra {group!r} has key {k!r}; expected a string "
+                                     f"without '/'")
+                arrays[f"{group}/{k}"] = np.asarray(v)
+        np.savez_compressed(path, **arrays)
+
+    def _architecture(self) -> dict:
+        """The constructor arguments that fix the parameter shapes and the forward pass."""
+        return {"n_in": self.n_in, "n_out": self.n_out, "n_rows": self.n_rows,
+                "width": self.width, "n_hidden": self.n_hidden,
+                "controller": self.controller_kind, "shifts": np.array(self.shifts),
+                "memory_init": self.memory_init}
+
+    @classmethod
+    def load(cls, path) -> NTM:
+        """The machine :meth:`save` wrote to ``path``: same architecture, same parameters
+        (bit for bit)."""
+        with np.load(path) as f:
+            arch = {k[len(_ARCH) + 1:]: f[k] for k in f.files if k.startswith(f"{_ARCH}/")}
+            params = {k[len(_PARAM) + 1:]: f[k] for k in f.files if k.startswith(f"{_PARAM}/")}
+        needed = {"n_in", "n_out", "n_rows", "width", "n_hidden", "controller", "shifts",
+                  "memory_init"}
+        if not needed <= set(arch):
+            raise ValueError(f"{path} lacks the architecture {sorted(needed - set(arch))} "
+                             f"(keys '{_ARCH}/...'); expected a file written by NTM.save")
+        model = cls(int(arch["n_in"]), int(arch["n_out"]), np.random.default_rng(0),
+                    n_rows=int(arch["n_rows"]), width=int(arch["width"]),
+                    n_hidden=int(arch["n_hidden"]), controller=str(arch["controller"]),
+                    shifts=tuple(int(k) for k in arch["shifts"]),
+                    memory_init=float(arch["memory_init"]))
+        if set(params) != set(model.params):
+            raise ValueError(f"{path} holds parameters {sorted(params)}; {model!r} has "
+                             f"{sorted(model.params)}")
+        for k, v in params.items():
+            if v.shape != model.params[k].shape:
+                raise ValueError(f"{path}: parameter {k!r} has shape {v.shape}; {model!r} "
+                                 f"expects {model.params[k].shape}")
+            model.params[k][...] = v
+        return model
+
+
+_ARCH, _PARAM = "ntm", "param"
+
+
+def saved_extras(path) -> dict[str, dict[str, np.ndarray]]:
+    """The extras :meth:`NTM.save` stored beside a machine: ``{name: {key: array}}``."""
+    extras: dict[str, dict[str, np.ndarray]] = {}
+    with np.load(path) as f:
+        for k in f.files:
+            group, _, key = k.partition("/")
+            if group not in (_ARCH, _PARAM):
+                extras.setdefault(group, {})[key] = f[k]
+    return extras
 
 
 def bit_cross_entropy(logits, targets: np.ndarray, mask: np.ndarray):

@@ -1,15 +1,21 @@
 """Train the Neural Turing Machine of chapter 9 on the copy task and save its weights.
 
-    python scripts/train_ntm.py                      # the committed run (rnnlib/data/ntm_copy_weights.npz)
-    python scripts/train_ntm.py --steps 20 --out /tmp/x.npz   # a short run, same first 20 steps
+    python scripts/train_ntm.py                              # the committed run (rnnlib/data/)
+    python scripts/train_ntm.py --steps 20 --out /tmp/x.npz  # a short run, same first 20 steps
 
 Training takes minutes, too long for a notebook, so the book loads the weights this script saved.
 Same seed, same numbers: every random draw comes from generators seeded here, and the
 held-out sequences come from their own seed, never used for training. Two runs on one machine
 agree bit for bit; another CPU's BLAS kernel rounds a little differently (the first 250 losses
 moved by under 1e-15 relative under OpenBLAS's Haswell and SandyBridge kernels).
-tests/test_ntm.py checks a 20-step run against the committed one; the whole run, bit for bit,
-is the opt-in `pytest tests/test_ntm.py --regenerate -m regenerate` (about 3 minutes).
+tests/book/test_ntm_copy.py checks a 20-step run against the committed one; the whole run, bit
+for bit, is the opt-in `pytest tests/book/test_ntm_copy.py --regenerate -m regenerate` (about 3
+minutes).
+
+The loop is its own, not rnnlib.train.train: that trains an rnnlib Model on an rnnlib task with
+one batch shape, while this run draws a new sequence length every step, trains an NTM (not a
+Model) and stops early on held-out bit errors. The update is rnnlib.optim's Adam after
+rnnlib.optim.clip_by_global_norm; the machine is written by NTM.save (rnnlib/ntm.py).
 """
 
 from __future__ import annotations
@@ -25,17 +31,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # small matrices: one thread is f
 
 import numpy as np
 
-from rnnlib.experiments.part3 import NTMConfig, held_out, make_ntm, save_ntm
-from rnnlib.ntm import NTM, bit_errors, copy_batch
+from rnnlib.book.ntm_copy import NTMConfig, held_out, make_ntm, mean_bit_errors, save_ntm
+from rnnlib.ntm import copy_batch
 from rnnlib.optim import Adam, clip_by_global_norm
 
 Config = NTMConfig  # the defaults of NTMConfig are the committed run's settings
-
-
-def mean_bit_errors(model: NTM, batches) -> float:
-    """Wrong bits per sequence, averaged over all sequences of ``batches``."""
-    errors = [bit_errors(model.forward(model.params, b.xs), b) for b in batches]
-    return float(np.concatenate(errors).mean())
 
 
 def train(cfg: Config, log=print):
@@ -80,7 +80,8 @@ def train(cfg: Config, log=print):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = Config()
     for name, value in asdict(defaults).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)

@@ -1,28 +1,15 @@
-"""The Neural Turing Machine: addressing, memory writes, gradients, the copy task, the training
-script's reproducibility, the committed weights and the episode widget."""
+"""The Neural Turing Machine (rnnlib/ntm.py): addressing, memory writes, gradients, the copy
+task, saving and loading. The trained copy machine of chapter 9 and its training script are
+tested in tests/book/test_ntm_copy.py."""
 
 from __future__ import annotations
-
-import importlib.util
-from dataclasses import replace
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 import numpy as np
 import pytest
 
 from rnnlib import ntm
 from rnnlib.autograd import Tensor
-from rnnlib.exercises import part3 as ex
-from rnnlib.experiments import part3 as exp
 from rnnlib.gradcheck import numerical_gradient, relative_error
-from rnnlib.plots.part3 import plot_ntm_step
-from rnnlib.widgets import part3 as wid
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def normalized(rng, shape):
@@ -133,10 +120,12 @@ def test_whole_ntm_gradient_matches_finite_differences(controller):
     loss, grads = model.loss_and_grads(batch.xs, batch.targets, batch.mask)
 
     def f():
-        return float(ntm.bit_cross_entropy(model.forward(model.params, batch.xs), batch.targets, batch.mask))
+        logits = model.forward(model.params, batch.xs)
+        return float(ntm.bit_cross_entropy(logits, batch.targets, batch.mask))
 
     assert loss == f()
-    worst = max(relative_error(grads[k], numerical_gradient(f, v, eps=1e-4)) for k, v in model.params.items())
+    worst = max(relative_error(grads[k], numerical_gradient(f, v, eps=1e-4))
+                for k, v in model.params.items())
     assert worst < 1e-6
 
 
@@ -160,7 +149,8 @@ def test_copy_batch_layout():
     b = ntm.copy_batch(np.random.default_rng(7), 4, 3, 5)
     assert b.xs.shape == (7, 4, 6) and b.targets.shape == (7, 4, 5) and b.mask.shape == (7, 4)
     assert np.array_equal(b.xs[3, :, 5], np.ones(4)) and b.xs[:, :, 5].sum() == 4
-    assert np.array_equal(b.targets[4:], b.xs[:3, :, :5]) and b.mask[4:].all() and not b.mask[:4].any()
+    assert np.array_equal(b.targets[4:], b.xs[:3, :, :5])
+    assert b.mask[4:].all() and not b.mask[:4].any()
     perfect = np.where(b.targets > 0, 10.0, -10.0)
     assert (ntm.bit_errors(perfect, b) == 0).all()
     assert (ntm.bit_errors(-perfect, b) == 15).all()
@@ -168,134 +158,50 @@ def test_copy_batch_layout():
         ntm.copy_batch(np.random.default_rng(0), 1, 0, 5)
 
 
-# -- the training script -----------------------------------------------------------------------
+# -- saving and loading -------------------------------------------------------------------------
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_ntm", ROOT / "scripts" / "train_ntm.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.mark.parametrize("controller", ["lstm", "feedforward"])
+def test_save_and_load_give_back_the_same_machine(tmp_path, controller):
+    rng = np.random.default_rng(8)
+    model = ntm.NTM(5, 4, rng, n_rows=6, width=3, n_hidden=5, controller=controller,
+                    shifts=(-2, 0, 1, 3), memory_init=1e-3)
+    for v in model.params.values():
+        v[...] = rng.normal(size=v.shape)
+    path = tmp_path / "m.npz"
+    model.save(path, history={"loss": np.arange(3.0)}, config={"lr": 0.5, "name": "x"})
+    loaded = ntm.NTM.load(path)
+    assert repr(loaded) == repr(model)
+    assert loaded.shifts == model.shifts and loaded.memory_init == model.memory_init
+    assert set(loaded.params) == set(model.params)
+    assert all(np.array_equal(loaded.params[k], v) for k, v in model.params.items())
+    xs = ntm.copy_batch(rng, 2, 3, 4).xs
+    assert np.array_equal(loaded.forward(loaded.params, xs), model.forward(model.params, xs))
+    extras = ntm.saved_extras(path)
+    assert set(extras) == {"history", "config"}
+    assert np.array_equal(extras["history"]["loss"], np.arange(3.0))
+    assert extras["config"]["lr"].item() == 0.5 and extras["config"]["name"].item() == "x"
 
 
-# The first 20 losses of the script, rerun under OpenBLAS's Haswell and SandyBridge kernels
-# (this machine's default is SkylakeX), differed from the committed ones by at most 2e-16
-# (relative), and by at most 6e-16 over the first 250 steps: the NTM's small matrix products
-# round alike, and 20 steps do not amplify it. 1e-9 leaves six orders of magnitude for other
-# CPUs and is still far below what a change of the maths moves: a learning rate 0.01 % larger
-# moves the first 20 losses by 6e-6, 1 % larger by 6e-4, one hidden unit fewer by 1.5e-2.
-SHORT_RUN_RTOL = 1e-9
-
-
-@pytest.fixture(scope="module")
-def short_runs():
-    """Two 20-step runs of the training script from the committed configuration."""
-    script = load_script()
-    cfg, _, history = exp.load_ntm()
-    short = replace(cfg, steps=20, eval_every=1000)
-    return history, script.train(short, log=lambda s: None), script.train(short, log=lambda s: None)
-
-
-def test_training_script_is_bitwise_repeatable(short_runs):
-    """Same seed, same numbers: two runs on one machine agree bit for bit."""
-    _, (model_a, hist_a), (model_b, hist_b) = short_runs
-    assert np.array_equal(hist_a["loss"], hist_b["loss"])
-    assert np.array_equal(hist_a["grad_norm"], hist_b["grad_norm"])
-    assert all(np.array_equal(model_a.params[k], model_b.params[k]) for k in model_a.params)
-
-
-def test_training_script_follows_the_committed_run(short_runs):
-    """The committed run came from this script with its default settings: the first 20 steps
-    retrace its losses and gradient norms (to SHORT_RUN_RTOL, for other machines' BLAS)."""
-    history, (_, hist), _ = short_runs
-    cfg, _, _ = exp.load_ntm()
-    assert cfg == load_script().Config()  # the script's defaults are the committed settings
-    np.testing.assert_allclose(hist["loss"], history["loss"][:20], rtol=SHORT_RUN_RTOL, atol=0)
-    np.testing.assert_allclose(hist["grad_norm"], history["grad_norm"][:20],
-                               rtol=SHORT_RUN_RTOL, atol=0)
-    assert np.array_equal(hist["length"], history["length"][:20])  # the data stream: integers
-
-
-@pytest.mark.regenerate
-def test_training_script_regenerates_the_committed_weights_exactly(tmp_path):
-    """Exact regeneration (opt-in: pytest --regenerate -m regenerate; about 3 minutes): the
-    whole committed run, step for step and weight for weight. Bitwise only on the machine that
-    wrote rnnlib/data/ntm_copy_weights.npz; elsewhere test_training_script_follows_the_committed_run
-    and test_committed_weights_copy_held_out_sequences hold what the chapter relies on."""
-    script = load_script()
-    cfg, committed, history = exp.load_ntm()
-    model, fresh = script.train(cfg, log=lambda s: None)
-    for key in ("loss", "grad_norm", "length", "eval_step", "eval_errors"):
-        assert np.array_equal(fresh[key], history[key]), key
-    for key, value in committed.params.items():
-        assert np.array_equal(model.params[key], value), key
-
-
-def test_committed_weights_copy_held_out_sequences():
-    cfg, model, history = exp.load_ntm()
-    assert cfg.n_rows <= 20 and cfg.width <= 10 and cfg.bits <= 8
-    assert history["eval_errors"][-1] < cfg.target_errors
-    errors = exp.errors_by_length(model, exp.held_out(cfg, range(1, 9), per_length=32))
-    assert np.mean(np.concatenate(list(errors.values()))) < 0.1
-    longer = exp.errors_by_length(model, exp.held_out(cfg, [12], per_length=32))
-    assert longer[12].mean() < 2.0  # 96 bits per sequence; it mostly copies beyond training lengths
-
-
-# -- the episode widget --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("t", [0, 7, 8, 9, 16])
-def test_episode_view_is_what_the_machine_computed(t):
-    _, model, _ = exp.load_ntm()
-    batch, episode = exp.copy_episode(model, 8, seed=3)
-    view = wid.ntm_step_view(batch, episode, t)
-    assert np.array_equal(view["memory"], episode.memory[t + 1, 0])
-    assert np.array_equal(view["w_write"], episode.w_write[t, 0])
-    assert np.array_equal(view["w_read"], episode.w_read[t, 0])
-    assert np.allclose(view["output"], 1 / (1 + np.exp(-episode.logits[t, 0])))
-    assert view["phase"] == ("reading the input" if t < 8 else "delimiter" if t == 8 else "writing the copy out")
-    fig = plot_ntm_step(view)  # the static version of the widget's picture
-    assert np.array_equal(fig.axes[0].images[0].get_array(), view["memory"])
-
-
-@pytest.mark.parametrize("t", [0, 8, 9, 16])
-def test_episode_widget_shows_what_the_machine_computed(t):
-    pytest.importorskip("ipywidgets")
-    _, model, _ = exp.load_ntm()
-    batch, episode = exp.copy_episode(model, 8, seed=3)
-    explorer = wid.ntm_step_widget(batch, episode)
-    explorer.controls["t"].value = t  # the callback runs without a kernel
-    view = wid.ntm_step_view(batch, episode, t)
-    fig = explorer.view
-    assert np.array_equal(fig.memory.get_array(), view["memory"])
-    assert np.allclose([p.get_width() for p in fig.w_write], view["w_write"])
-    assert np.allclose([p.get_width() for p in fig.w_read], view["w_read"])
-    assert np.allclose([p.get_width() for p in fig.output], view["output"])
-    given = view["target"] if t > 8 else view["x"][:8]
-    assert np.allclose([p.get_width() for p in fig.given], given)
-    assert fig.title.get_text().startswith(f"t = {t}:")
-    assert explorer.image.value[:4] == b"\x89PNG"
-
-
-def test_episode_widget_slider_and_limits():
-    pytest.importorskip("ipywidgets")
-    _, model, _ = exp.load_ntm()
-    batch, episode = exp.copy_episode(model, 3, seed=0)
-    explorer = wid.ntm_step_widget(batch, episode)
-    slider = explorer.controls["t"]
-    assert (slider.min, slider.max) == (0, 6)
-    slider.value = 6
-    assert explorer.data["t"] == 6
-    with pytest.raises(ValueError, match="t must lie"):
-        wid.ntm_step_view(batch, episode, 7)
-
-
-def test_ntm_exercise_checks(capsys):
-    w, s = ex.SHIFT_W, ex.SHIFT_S
-    answer = s[0] * np.roll(w, -1) + s[1] * w + s[2] * np.roll(w, 1)
-    assert ex.check_shift(answer)
-    assert not ex.check_shift(w)
-    M, wr, e, a = ex.WRITE_MEMORY, ex.WRITE_W, ex.WRITE_ERASE, ex.WRITE_ADD
-    assert ex.check_write(M * (1 - np.outer(wr, e)) + np.outer(wr, a))
-    assert not ex.check_write(M)
-    assert "not yet" in capsys.readouterr().out
+def test_save_and_load_reject_what_they_cannot_store_or_read(tmp_path):
+    model = ntm.NTM(3, 2, np.random.default_rng(0), n_rows=4, width=2, n_hidden=3)
+    with pytest.raises(ValueError, match="other than 'ntm' and 'param'"):
+        model.save(tmp_path / "a.npz", param={"W": np.zeros(2)})
+    with pytest.raises(ValueError, match="dict of arrays"):
+        model.save(tmp_path / "a.npz", history=[1, 2])
+    with pytest.raises(ValueError, match="without '/'"):
+        model.save(tmp_path / "a.npz", history={"a/b": 1.0})
+    np.savez(tmp_path / "plain.npz", x=np.zeros(2))
+    with pytest.raises(ValueError, match="written by NTM.save"):
+        ntm.NTM.load(tmp_path / "plain.npz")
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["param/V"] = np.zeros((5, 5))
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match="parameter 'V' has shape"):
+        ntm.NTM.load(tmp_path / "bad.npz")
+    del arrays["param/V"]
+    np.savez(tmp_path / "missing.npz", **arrays)
+    with pytest.raises(ValueError, match="holds parameters"):
+        ntm.NTM.load(tmp_path / "missing.npz")
