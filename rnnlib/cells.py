@@ -461,6 +461,8 @@ def random_cell(
     check pass by luck. The cell is built by :func:`make_cell` (which draws its usual init from
     ``rng``), then each parameter, in the cell's order, is redrawn from ``rng``.
     """
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+        raise TypeError(f"scale must be a finite number > 0; got {describe(scale)}")
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be a finite number > 0; got {scale!r}")
     cell = make_cell(name, n_in, n_hidden, rng, **kwargs)

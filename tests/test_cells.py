@@ -78,7 +78,8 @@ def test_outputs_are_what_each_cell_shows():
     np.testing.assert_array_equal(traj.outputs, traj.state_array()[1:])
 
 
-@pytest.mark.parametrize("activation,lo,hi", [("tanh", -1, 1), ("sigmoid", 0, 1), ("relu", 0, None)])
+@pytest.mark.parametrize("activation,lo,hi",
+                         [("tanh", -1, 1), ("sigmoid", 0, 1), ("relu", 0, None)])
 def test_vanilla_activations(activation, lo, hi):
     rng = np.random.default_rng(4)
     cell = rnnlib.VanillaRNN(N_IN, N, rng, activation=activation, init_scale=3.0)
@@ -151,3 +152,37 @@ def test_gate_probe_records_every_gate():
     assert probe.stacked("i").shape == (7, 2, N)
     with pytest.raises(KeyError, match=r"no gate 'z' recorded; recorded: \['f', 'i', 'o'\]"):
         probe.stacked("z")
+
+
+@pytest.mark.parametrize("name", sorted(rnnlib.CELLS))
+def test_random_cell_redraws_every_parameter_from_the_seed(name):
+    """rnnlib.random_cell: make_cell's init, then every parameter (biases and peepholes
+    included) redrawn from N(0, scale^2) in the cell's order; the same seed, the same cell."""
+    cell = rnnlib.random_cell(name, 3, 40, np.random.default_rng(5), scale=0.7)
+    again = rnnlib.random_cell(name, 3, 40, np.random.default_rng(5), scale=0.7)
+    rng = np.random.default_rng(5)
+    usual = rnnlib.make_cell(name, 3, 40, rng)
+    assert list(cell.params) == list(usual.params)
+    for key, value in cell.params.items():
+        np.testing.assert_array_equal(value, again.params[key])
+        np.testing.assert_array_equal(value, rng.normal(0.0, 0.7, size=usual.params[key].shape))
+        assert np.all(value != usual.params[key]), key          # none kept its usual init
+        assert np.all(value != 0.0), key                        # biases too
+    pooled = np.concatenate([v.ravel() for v in cell.params.values()])
+    assert pooled.std() == pytest.approx(0.7, rel=0.1) and abs(pooled.mean()) < 0.05
+    other = rnnlib.random_cell(name, 3, 40, np.random.default_rng(6), scale=0.7)
+    assert any(np.any(other.params[k] != v) for k, v in cell.params.items())
+
+
+def test_random_cell_passes_cell_options_and_rejects_a_bad_scale():
+    cell = rnnlib.random_cell("gru", 2, 3, np.random.default_rng(0), form="pytorch")
+    assert "b_h" in cell.params and "form='pytorch'" in repr(cell)
+    assert "b_h" not in rnnlib.random_cell("gru", 2, 3, np.random.default_rng(0)).params
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+            rnnlib.random_cell("lstm", 2, 3, np.random.default_rng(0), scale=bad)
+    for bad in ("0.5", None, True):
+        with pytest.raises(TypeError, match="scale must be a finite number > 0"):
+            rnnlib.random_cell("lstm", 2, 3, np.random.default_rng(0), scale=bad)
+    with pytest.raises(ValueError, match="unknown cell"):
+        rnnlib.random_cell("lsmt", 2, 3, np.random.default_rng(0))

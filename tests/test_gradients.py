@@ -5,12 +5,12 @@ import pytest
 
 import rnnlib
 from rnnlib.autograd import Tensor
+from rnnlib.bptt_by_hand import vanilla_bptt
 from rnnlib.gradcheck import directional_check, numerical_gradient, relative_error
 from rnnlib.losses import cross_entropy, mse, readout
 from rnnlib.model import Model
 from rnnlib.tasks import AddingTask, CopyTask
 from rnnlib.unroll import as_tuple
-from rnnlib.bptt_by_hand import vanilla_bptt
 
 # (name, kwargs): every cell, every vanilla activation, both GRU forms
 CELL_CONFIGS = [
@@ -29,16 +29,9 @@ CONFIG_IDS = [f"{n}-{next(iter(kw.values()))}" if kw else n for n, kw in CELL_CO
 N_IN, N_HIDDEN, BATCH = 3, 4, 2
 
 
-def randomize(cell, rng, scale=0.6):
-    """Every parameter random, biases and peepholes included (zero biases hide bugs)."""
-    for v in cell.params.values():
-        v[...] = rng.normal(0.0, scale, size=v.shape)
-    return cell
-
-
-def random_cell(name, kwargs, seed=0):
-    rng = np.random.default_rng(seed)
-    return randomize(rnnlib.make_cell(name, N_IN, N_HIDDEN, rng, **kwargs), rng)
+# Every parameter random, biases and peepholes included (zero biases hide bugs): the cells
+# come from rnnlib.random_cell, with weights of this scale.
+SCALE = 0.6
 
 
 def random_state(cell, rng, batch=BATCH):
@@ -50,7 +43,7 @@ def random_state(cell, rng, batch=BATCH):
 @pytest.mark.parametrize("name,kwargs", CELL_CONFIGS, ids=CONFIG_IDS)
 def test_cell_gradients_match_central_differences(name, kwargs, T):
     rng = np.random.default_rng(100 + T)
-    cell = random_cell(name, kwargs, seed=T)
+    cell = rnnlib.random_cell(name, N_IN, N_HIDDEN, np.random.default_rng(T), SCALE, **kwargs)
     xs = rng.normal(size=(T, BATCH, N_IN))
     state0 = random_state(cell, rng)
     weights = rng.normal(size=(T, BATCH, N_HIDDEN))  # random loss weights on every output
@@ -78,7 +71,7 @@ def test_truncated_gradients_match_central_differences_of_the_window_losses(name
     """With truncate=k the engine returns the gradient of a surrogate: each window's loss with
     its start state held constant. Check it against finite differences of that surrogate."""
     rng = np.random.default_rng(7)
-    cell = random_cell(name, kwargs, seed=7)
+    cell = rnnlib.random_cell(name, N_IN, N_HIDDEN, np.random.default_rng(7), SCALE, **kwargs)
     T, k = 5, 2
     xs = rng.normal(size=(T, BATCH, N_IN))
     weights = rng.normal(size=(T, BATCH, N_HIDDEN))
@@ -141,7 +134,7 @@ def test_readout_mse_gradients(masked):
                                            (AddingTask(6), None)])
 def test_model_loss_and_grads_match_central_differences(task, truncate):
     rng = np.random.default_rng(3)
-    cell = randomize(rnnlib.make_cell("lstm", task.n_in, 3, rng), rng)
+    cell = rnnlib.random_cell("lstm", task.n_in, 3, rng, SCALE)
     model = Model(cell, task.n_out, rng)
     model.readout["c"][...] = rng.normal(size=model.readout["c"].shape)  # a nonzero bias
     batch = task.sample(rng, 2)
@@ -162,7 +155,7 @@ def test_model_loss_and_grads_match_central_differences(task, truncate):
 @pytest.mark.parametrize("T", [1, 2, 7])
 def test_hand_bptt_equals_engine(activation, T):
     rng = np.random.default_rng(T)
-    cell = randomize(rnnlib.VanillaRNN(3, 5, rng, activation=activation), rng)
+    cell = rnnlib.random_cell("vanilla", 3, 5, rng, SCALE, activation=activation)
     xs = rng.normal(size=(T, 4, 3))
     state0 = rng.normal(size=(4, 5))
     dL_dout = rng.normal(size=(T, 4, 5))
@@ -177,7 +170,7 @@ def test_hand_bptt_equals_engine(activation, T):
 
 def test_hand_bptt_matches_central_differences():
     rng = np.random.default_rng(11)
-    cell = randomize(rnnlib.VanillaRNN(2, 3, rng), rng)
+    cell = rnnlib.random_cell("vanilla", 2, 3, rng, SCALE)
     xs, dL_dout = rng.normal(size=(4, 2, 2)), rng.normal(size=(4, 2, 3))
     state0 = rng.normal(size=(2, 3))
     grads, state_grads = vanilla_bptt(cell, xs, dL_dout, state0)
@@ -203,7 +196,7 @@ def test_two_thousand_steps_backpropagate_without_recursion_error():
 
 def test_directional_check_on_a_long_sequence():
     rng = np.random.default_rng(5)
-    cell = randomize(rnnlib.GRU(2, 4, rng), rng, scale=0.3)
+    cell = rnnlib.random_cell("gru", 2, 4, rng, scale=0.3)
     xs = rng.normal(size=(300, 2, 2))
     weights = rng.normal(size=(300, 2, 4))
     res = rnnlib.bptt(cell, xs, lambda out, w, extra: (out * weights[w]).sum())

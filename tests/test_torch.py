@@ -16,11 +16,6 @@ T, B, N_IN, N = 5, 3, 4, 6
 TOL = 1e-10
 
 
-def random_params(cell, rng):
-    for v in cell.params.values():
-        v[...] = rng.normal(0.0, 0.5, size=v.shape)
-
-
 def torch_loop(torch_cell, xs, state0, weights):
     """Run a torch cell over xs; loss = sum_t <weights_t, h_t>. Returns outputs, loss, leaves."""
     x = torch.tensor(xs, requires_grad=True)
@@ -67,8 +62,7 @@ def data():
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_vanilla_matches_rnncell(data, activation):
     rng, xs, weights = data
-    cell = rnnlib.VanillaRNN(N_IN, N, rng, activation=activation)
-    random_params(cell, rng)
+    cell = rnnlib.random_cell("vanilla", N_IN, N, rng, scale=0.5, activation=activation)
     tc = torch.nn.RNNCell(N_IN, N, nonlinearity=activation).double()
     b_ih, b_hh = rng.normal(size=N), rng.normal(size=N)
     with torch.no_grad():
@@ -92,8 +86,7 @@ def test_vanilla_matches_rnncell(data, activation):
 
 def test_basic_lstm_matches_lstmcell(data):
     rng, xs, weights = data
-    cell = rnnlib.BasicLSTM(N_IN, N, rng)
-    random_params(cell, rng)
+    cell = rnnlib.random_cell("lstm", N_IN, N, rng, scale=0.5)
     tc = torch.nn.LSTMCell(N_IN, N).double()
     b_ih, b_hh = rng.normal(size=4 * N), rng.normal(size=4 * N)
     order = ["i", "f", "", "o"]  # torch stacks i, f, g (the candidate), o
@@ -125,8 +118,7 @@ def test_basic_lstm_matches_lstmcell(data):
 
 def test_gru_pytorch_form_matches_grucell(data):
     rng, xs, weights = data
-    cell = rnnlib.GRU(N_IN, N, rng, form="pytorch")
-    random_params(cell, rng)
+    cell = rnnlib.random_cell("gru", N_IN, N, rng, scale=0.5, form="pytorch")
     tc = torch.nn.GRUCell(N_IN, N).double()
     p = cell.params
     b_ih, b_hh = rng.normal(size=3 * N), rng.normal(size=3 * N)
