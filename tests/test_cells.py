@@ -50,9 +50,7 @@ def test_initial_state_and_run_shapes(name):
 @pytest.mark.parametrize("name", sorted(rnnlib.CELLS))
 def test_step_on_arrays_equals_step_on_tensors(name):
     rng = np.random.default_rng(2)
-    cell = rnnlib.make_cell(name, N_IN, N, rng)
-    for v in cell.params.values():
-        v[...] = rng.normal(size=v.shape)
+    cell = rnnlib.random_cell(name, N_IN, N, rng)
     state = tuple(rng.normal(size=(3, N)) for _ in cell.state_names)
     state = state if len(state) > 1 else state[0]
     x = rng.normal(size=(3, N_IN))
