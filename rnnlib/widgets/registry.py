@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from ..book import char_memory
-from . import LiveWidget, part1, part2, part3
+from ..book import char_memory, depth, gradient_decay, ntm_copy, sensitivity
+from . import LiveWidget, part2
 
 
 def ntm_episode_widget() -> LiveWidget:
     """The chapter 9 widget on the episode the chapter shows (committed weights, length 8)."""
-    from ..experiments.part3 import copy_episode, load_ntm
-
-    _, model, _ = load_ntm()
-    return part3.ntm_step_widget(*copy_episode(model, 8, seed=3))
+    _, model, _ = ntm_copy.load_ntm()
+    return ntm_copy.ntm_step_widget(*ntm_copy.copy_episode(model, 8, seed=3))
 
 
 WIDGETS = {
-    "gradient decay (ch. 2)": part1.gradient_decay_widget,
-    "morphing (ch. 2)": part1.morphing_widget,
+    "gradient decay (ch. 2)": gradient_decay.gradient_decay_widget,
+    "morphing (ch. 2)": sensitivity.morphing_widget,
     "gate playground (ch. 5)": part2.gate_playground,
     "forget-gate bias (ch. 6)": part2.forget_bias_widget,
-    "depth (ch. 8)": part3.depth_widget,
+    "depth (ch. 8)": depth.depth_widget,
     "NTM episode (ch. 9)": ntm_episode_widget,
     "character memory (ch. 10)": char_memory.chapter_widget,
 }
