@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test of the course:
-#   1. ruff check on rnnlib and tests
+#   1. ruff format --check and ruff check (the rules of pyproject.toml) on the Python code
 #   2. a strict build of the website (scripts/build.sh)
 #   3. one pytest run: rnnlib's unit tests and the book checks (tests/), every chapter notebook
 #      through nbval (chapters/), and the browser tests of the built site (tests/browser/)
@@ -18,8 +18,15 @@ export WM_SETUP_DONE=1
 
 failed=()
 
-echo "== ruff check rnnlib tests"
-if ! ruff check rnnlib tests; then
+# The Python code (chapters/ is excluded in pyproject.toml: nbval and the build check it). The
+# venv's ruff, pinned in requirements-test.txt (and in .pre-commit-config.yaml).
+lint_paths=(rnnlib tests scripts _ext benchmarks)
+echo "== ruff format --check ${lint_paths[*]}"
+if ! "$VENV/bin/ruff" format --check "${lint_paths[@]}"; then
+  failed+=("ruff format --check (run: ruff format ${lint_paths[*]})")
+fi
+echo "== ruff check ${lint_paths[*]}"
+if ! "$VENV/bin/ruff" check "${lint_paths[@]}"; then
   failed+=("ruff check")
 fi
 
