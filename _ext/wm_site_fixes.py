@@ -6,7 +6,7 @@ Loaded through `sphinx.local_extensions` in _config.yml. In order of the build:
    the build (_build/ipython, via IPYTHONDIR) that draws inline figures as pixel-doubled PNGs
    ("retina": twice the pixels, shown at the same CSS size, so figures stay sharp on 2x
    screens and when a reader opens them full size) and carries a figure's description
-   (`rnnlib.plots.describe`) into its output's metadata. A reader's JupyterLab is unchanged.
+   (`rnnlib.book.style.describe`) into its output's metadata. A reader's JupyterLab is unchanged.
 2. Site assets (config-inited): _ext/static (favicon, wm_site.css, wm_site.js) is served as
    _static/; wm_site.css and wm_site.js are added to every page.
 3. Doctree (doctree-read): consecutive stdout (or stderr) outputs of one cell, separated only
@@ -101,7 +101,7 @@ MATHJAX_SLICES = """\
 })();"""
 
 # The IPython profile of the build's kernels (step 1).
-KERNEL_CONFIG = '''\
+KERNEL_CONFIG = """\
 # Written by _ext/wm_site_fixes.py for the kernels of the site build; do not edit.
 c = get_config()  # noqa: F821
 # Figures as pixel-doubled PNGs shown at their 1x size (output metadata width/height).
@@ -110,12 +110,12 @@ c.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight"}
 c.InteractiveShellApp.exec_lines = [
     "import wm_build_kernel; wm_build_kernel.install(get_ipython())",
 ]
-'''
+"""
 
 KERNEL_MODULE = '''\
 """Imported by the build's kernels (see _ext/wm_site_fixes.py): a figure's description
-(rnnlib.plots.describe sets `figure._wm_description`) goes into the metadata of its PNG output
-as "alt", which the site build turns into the image's alt text."""
+(rnnlib.book.style.describe sets `figure._wm_description`) goes into the metadata of its PNG
+output as "alt", which the site build turns into the image's alt text."""
 
 
 def install(shell):
@@ -149,8 +149,11 @@ def _configure_kernels(app, config) -> None:
     os.environ["IPYTHONDIR"] = str(profile_root)
     # The kernel imports wm_build_kernel from here (IPython puts extensions/ on sys.path only
     # for %load_ext; the kernel's PYTHONPATH is the reliable way).
-    paths = [str(startup_path)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-                                   if p and p != str(startup_path)]
+    paths = [str(startup_path)] + [
+        p
+        for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        if p and p != str(startup_path)
+    ]
     os.environ["PYTHONPATH"] = os.pathsep.join(paths)
 
 
@@ -181,8 +184,11 @@ def _merge_streams(doctree: nodes.document) -> None:
                 if not text.endswith("\n"):
                     text += "\n"
                 text += child.astext()
-                new = nodes.literal_block(text, text, **{k: v for k, v in last.attributes.items()
-                                                         if k not in ("ids", "backrefs")})
+                new = nodes.literal_block(
+                    text,
+                    text,
+                    **{k: v for k, v in last.attributes.items() if k not in ("ids", "backrefs")},
+                )
                 new.source, new.line = last.source, last.line
                 merged[-1] = new
             else:
@@ -220,8 +226,9 @@ def _figures(app, doctree: nodes.document) -> None:
     alts = None
     for image in list(doctree.findall(nodes.image)):
         output = image.parent
-        while output is not None and not (isinstance(output, nodes.container)
-                                          and "cell_output" in output.get("classes", [])):
+        while output is not None and not (
+            isinstance(output, nodes.container) and "cell_output" in output.get("classes", [])
+        ):
             output = output.parent
         if output is None:
             continue
@@ -271,12 +278,17 @@ def _fix_page_context(app, pagename, templatename, context, doctree) -> None:
     except ImportError:  # older Sphinx 7
         from sphinx.builders.html import JavaScript as _JavaScript
 
-    config = [i for i, a in enumerate(kept)
-              if (getattr(a, "attributes", {}) or {}).get("body", "").startswith("window.MathJax = ")]
+    config = [
+        i
+        for i, a in enumerate(kept)
+        if (getattr(a, "attributes", {}) or {}).get("body", "").startswith("window.MathJax = ")
+    ]
     if config:
         kept.insert(config[0] + 1, _JavaScript("", body=MATHJAX_SLICES, priority=500))
 
-    manager = [i for i, a in enumerate(kept) if (getattr(a, "filename", "") or "").endswith(MANAGER)]
+    manager = [
+        i for i, a in enumerate(kept) if (getattr(a, "filename", "") or "").endswith(MANAGER)
+    ]
     if manager:
         folder = context["pathto"]("_static/html-manager", 1)
         body = WIDGET_SETUP.replace("FOLDER", repr(folder))
@@ -285,8 +297,10 @@ def _fix_page_context(app, pagename, templatename, context, doctree) -> None:
 
 
 # 5. Written pages ----------------------------------------------------------------------------
-FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
-                            r"</script>")
+FONTAWESOME_JS = re.compile(
+    r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
+    r"</script>"
+)
 BASE_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
 DOUBLE_TITLE = re.compile(r"<title>([^<]+?) &#8212; \1</title>")
 COMPRESSIBLE = {".html", ".js", ".css", ".svg", ".json", ".txt", ".inv"}
@@ -311,8 +325,11 @@ def _fix_html(path: Path) -> None:
     # A page titled like the book (the home page) is titled once, not "Title - Title".
     html = DOUBLE_TITLE.sub(r"<title>\1</title>", html, count=1)
     if problems:
-        raise ExtensionError(f"wm_site_fixes: {path}: " + "; ".join(problems)
-                             + " (did a theme upgrade change the page template?)")
+        raise ExtensionError(
+            f"wm_site_fixes: {path}: "
+            + "; ".join(problems)
+            + " (did a theme upgrade change the page template?)"
+        )
     path.write_text(html, encoding="utf-8")
 
 
@@ -349,7 +366,8 @@ def _build_finished(app, exception) -> None:
     from sphinx.util import logging
 
     logging.getLogger(__name__).info(
-        f"wm_site_fixes: gzip copies of {count} files ({saved / 1e6:.1f} MB smaller)")
+        f"wm_site_fixes: gzip copies of {count} files ({saved / 1e6:.1f} MB smaller)"
+    )
 
 
 def setup(app):

@@ -38,8 +38,9 @@ def _configure_module(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if not scripts:
         return
-    manager = [i for i, a in enumerate(scripts)
-               if (getattr(a, "filename", "") or "").endswith(MANAGER)]
+    manager = [
+        i for i, a in enumerate(scripts) if (getattr(a, "filename", "") or "").endswith(MANAGER)
+    ]
     if not manager:
         return
     try:  # Sphinx >= 7.2
@@ -65,8 +66,11 @@ def _copy_assets(app, exception) -> None:
         return
     source = os.environ.get("WM_STATIC_WIDGETS")
     if not source:
-        logger.warning("pages name static-widget payloads (%s), but WM_STATIC_WIDGETS is not "
-                       "set: build with scripts/build.sh", ", ".join(sorted(wanted)))
+        logger.warning(
+            "pages name static-widget payloads (%s), but WM_STATIC_WIDGETS is not "
+            "set: build with scripts/build.sh",
+            ", ".join(sorted(wanted)),
+        )
         return
     total = 0
     for name in sorted(wanted):
@@ -76,8 +80,12 @@ def _copy_assets(app, exception) -> None:
             continue
         shutil.copy2(path, out / name)
         total += path.stat().st_size
-    logger.info("wm_static_widgets: %d payloads, %.0f KB, copied to _static/%s",
-                len(wanted), total / 1024, FOLDER)
+    logger.info(
+        "wm_static_widgets: %d payloads, %.0f KB, copied to _static/%s",
+        len(wanted),
+        total / 1024,
+        FOLDER,
+    )
 
 
 def setup(app):

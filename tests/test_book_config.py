@@ -13,10 +13,21 @@ from book_toc import toc_files
 ROOT = Path(__file__).resolve().parents[1]
 
 REQUIRED_BIB_KEYS = {
-    "hochreiter1997lstm", "gers2000forget", "gers2000peephole", "cho2014gru", "chung2014gru",
-    "glorot2010init", "pascanu2013difficulty", "greff2015odyssey", "jozefowicz2015empirical",
-    "ba2016layernorm", "he2015residual", "srivastava2015highway", "graves2014ntm",
-    "bahdanau2014attention", "r2rt2016written",
+    "hochreiter1997lstm",
+    "gers2000forget",
+    "gers2000peephole",
+    "cho2014gru",
+    "chung2014gru",
+    "glorot2010init",
+    "pascanu2013difficulty",
+    "greff2015odyssey",
+    "jozefowicz2015empirical",
+    "ba2016layernorm",
+    "he2015residual",
+    "srivastava2015highway",
+    "graves2014ntm",
+    "bahdanau2014attention",
+    "r2rt2016written",
 }
 
 
@@ -52,8 +63,11 @@ def test_every_toc_entry_exists():
 
 def test_toc_lists_every_chapter_notebook():
     listed = {str(resolve(doc).relative_to(ROOT)) for doc in toc_files() if resolve(doc)}
-    unlisted = [str(p.relative_to(ROOT)) for p in chapter_notebooks()
-                if str(p.relative_to(ROOT)) not in listed]
+    unlisted = [
+        str(p.relative_to(ROOT))
+        for p in chapter_notebooks()
+        if str(p.relative_to(ROOT)) not in listed
+    ]
     assert not unlisted, f"chapter notebooks missing from _toc.yml: {unlisted}"
 
 
@@ -89,7 +103,8 @@ def test_first_code_cell_installs_rnnlib_from_the_configured_repository(path: Pa
     assert f"git+{url}" in cell
     # The chapters need matplotlib and ipywidgets too: a bare JupyterLab has neither.
     assert f'"rnnlib[widgets] @ git+{url}"' in cell, (
-        f"{path.name}: the first cell must install rnnlib with its widgets extra")
+        f"{path.name}: the first cell must install rnnlib with its widgets extra"
+    )
     assert "import ipywidgets, matplotlib, rnnlib" in cell
 
 
@@ -98,15 +113,17 @@ def test_first_code_cell_is_the_one_in_contributing_and_hidden_on_the_site(path:
     """Every chapter starts with the same cell, the one CONTRIBUTING.md gives; the site does not
     repeat it on every page (remove-cell: the intro says what it does), the notebook keeps it."""
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    section = text[text.index("### The standard first code cell"):]
+    section = text[text.index("### The standard first code cell") :]
     start = section.index("```python\n") + len("```python\n")
-    standard = section[start:section.index("\n```", start)]
+    standard = section[start : section.index("\n```", start)]
     nb = json.loads(path.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
     assert first_code_cell(path).strip() == standard.strip(), (
-        f"{path.name}: first code cell differs from CONTRIBUTING.md's standard cell")
+        f"{path.name}: first code cell differs from CONTRIBUTING.md's standard cell"
+    )
     assert "remove-cell" in cell.get("metadata", {}).get("tags", []), (
-        f"{path.name}: the first cell should carry the remove-cell tag")
+        f"{path.name}: the first cell should carry the remove-cell tag"
+    )
 
 
 def bib_keys() -> list[str]:

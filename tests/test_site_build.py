@@ -1,6 +1,6 @@
 """The site build's own pieces (_ext/wm_site_fixes.py), without a browser or a full build.
 
-- A figure's description (rnnlib.plots.describe) reaches its output's metadata in a kernel of
+- A figure's description (rnnlib.book.style.describe) reaches its output's metadata in a kernel of
   the build (the IPython profile the extension writes), and the figure is a pixel-doubled PNG
   shown at its 1x size.
 - Consecutive printed outputs of one cell become one block; stdout and stderr stay apart.
@@ -20,7 +20,7 @@ from docutils import nodes
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "_ext"))
-import wm_site_fixes as fixes
+import wm_site_fixes as fixes  # noqa: E402 (found through the sys.path line above)
 
 
 def test_describe_checks_its_input():
@@ -29,7 +29,7 @@ def test_describe_checks_its_input():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rnnlib.plots import describe, new_figure
+    from rnnlib.book.style import describe, new_figure
 
     fig, _ = new_figure()
     assert describe(fig, "  A line\n plot. ") is fig
@@ -50,15 +50,19 @@ def test_build_kernel_carries_the_description(tmp_path, monkeypatch):
     fixes._configure_kernels(app, None)  # sets IPYTHONDIR and PYTHONPATH (restored afterwards)
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n"
-                                  "from rnnlib.plots import describe, new_figure"),
-        nbformat.v4.new_code_cell("fig, ax = new_figure()\nax.plot([0, 1], [1, 0])\n"
-                                  "describe(fig, 'A falling line.')\nplt.show()"),
+        nbformat.v4.new_code_cell(
+            "import matplotlib.pyplot as plt\nfrom rnnlib.book.style import describe, new_figure"
+        ),
+        nbformat.v4.new_code_cell(
+            "fig, ax = new_figure()\nax.plot([0, 1], [1, 0])\n"
+            "describe(fig, 'A falling line.')\nplt.show()"
+        ),
         nbformat.v4.new_code_cell("fig, ax = new_figure()\nax.plot([0, 1])\nplt.show()"),
     ]
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     described, plain = (
-        [o for o in nb.cells[i].outputs if "image/png" in o.get("data", {})] for i in (1, 2))
+        [o for o in nb.cells[i].outputs if "image/png" in o.get("data", {})] for i in (1, 2)
+    )
     assert len(described) == 1 and len(plain) == 1
     meta = described[0]["metadata"]["image/png"]
     assert meta["alt"] == "A falling line."
@@ -80,13 +84,23 @@ def _stream(text: str, stderr: bool = False) -> nodes.literal_block:
 def test_consecutive_printed_outputs_merge():
     doc = nodes.document(None, None)
     cell = nodes.container(classes=["cell_output"])
-    cell += [_stream("a\n"), _stream("b\n"), _stream("warn\n", stderr=True),
-             nodes.image(uri="x.png"), _stream("c\n"), _stream("d\n")]
+    cell += [
+        _stream("a\n"),
+        _stream("b\n"),
+        _stream("warn\n", stderr=True),
+        nodes.image(uri="x.png"),
+        _stream("c\n"),
+        _stream("d\n"),
+    ]
     doc += cell
     fixes._merge_streams(doc)
     kinds = [(type(c).__name__, c.astext()) for c in cell.children]
-    assert kinds == [("literal_block", "a\nb\n"), ("literal_block", "warn\n"), ("image", ""),
-                     ("literal_block", "c\nd\n")]
+    assert kinds == [
+        ("literal_block", "a\nb\n"),
+        ("literal_block", "warn\n"),
+        ("image", ""),
+        ("literal_block", "c\nd\n"),
+    ]
     assert cell.children[0]["classes"] == ["output", "stream"]
     assert cell.children[0]["language"] == "myst-ansi"
 
@@ -115,7 +129,8 @@ def test_page_fixes_fail_loudly_when_the_template_changes(tmp_path):
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>'
         '<title>Book &#8212; Book</title><link href="pydata-sphinx-theme.css">\n'
         '  <script defer src="_static/scripts/fontawesome.js?digest=1"></script>'
-        '<div role="doc-biblioentry"></div></head></html>')
+        '<div role="doc-biblioentry"></div></head></html>'
+    )
     fixes._fix_html(page)
     html = page.read_text()
     assert html.count('name="viewport"') == 1 and "fontawesome" not in html

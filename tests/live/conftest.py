@@ -42,8 +42,10 @@ def live_browser(playwright_driver):
     try:
         browser = pw.chromium.launch(executable_path=exe, args=H.CHROMIUM_ARGS)
     except Exception as e:  # noqa: BLE001  (whatever stops Chromium, say how to get one)
-        pytest.fail(f"Chromium at {exe} did not start under Playwright: {e}\n{H.INSTALL_BROWSER}",
-                    pytrace=False)
+        pytest.fail(
+            f"Chromium at {exe} did not start under Playwright: {e}\n{H.INSTALL_BROWSER}",
+            pytrace=False,
+        )
     yield browser
     browser.close()
 
@@ -57,8 +59,9 @@ def voila_server():
     try:
         import voila  # noqa: F401
     except ImportError:
-        pytest.fail("Voila is missing: pip install -r requirements-test.txt (it pins voila)",
-                    pytrace=False)
+        pytest.fail(
+            "Voila is missing: pip install -r requirements-test.txt (it pins voila)", pytrace=False
+        )
     _CLOCK.setdefault("start", time.monotonic())
     server = H.VoilaServer()
     try:
@@ -84,23 +87,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         out.append(H.format_table(measures))
         out.append("")
         for r in chapters:
-            out.append(f"{r.page}: {r.controls} controls, {len(r.measures)} inputs, page load "
-                       f"{r.load_s:.1f} s, whole page {r.total_s:.1f} s, "
-                       f"{len(r.failures)} failure(s)")
+            out.append(
+                f"{r.page}: {r.controls} controls, {len(r.measures)} inputs, page load "
+                f"{r.load_s:.1f} s, whole page {r.total_s:.1f} s, "
+                f"{len(r.failures)} failure(s)"
+            )
             out.extend(f"    note: {n}" for n in r.notes)
         if s["timed"]:
-            out.append(f"median {s['median_ms']:.0f} ms (limit {H.MEDIAN_LIMIT_MS:.0f}), slowest "
-                       f"{s['slowest_ms']:.0f} ms (limit {H.SLOWEST_LIMIT_MS:.0f}): "
-                       f"{s['slowest'].page} / {s['slowest'].control} / {s['slowest'].action}; "
-                       f"{len(s['never'])} input(s) never updated their figure")
+            out.append(
+                f"median {s['median_ms']:.0f} ms (limit {H.MEDIAN_LIMIT_MS:.0f}), slowest "
+                f"{s['slowest_ms']:.0f} ms (limit {H.SLOWEST_LIMIT_MS:.0f}): "
+                f"{s['slowest'].page} / {s['slowest'].control} / {s['slowest'].action}; "
+                f"{len(s['never'])} input(s) never updated their figure"
+            )
     if fixtures:
         out.append("")
         out.append("harness self-test pages (not counted in the limits):")
         out.append(H.format_table([m for r in fixtures for m in r.measures]))
     if "start" in _CLOCK:
         end = _CLOCK.get("end", time.monotonic())
-        out.append(f"live widget tests took {end - _CLOCK['start']:.0f} s in all "
-                   "(Voila start, every page, every input)")
+        out.append(
+            f"live widget tests took {end - _CLOCK['start']:.0f} s in all "
+            "(Voila start, every page, every input)"
+        )
     tr.write_sep("=", "live widgets: time from input to updated figure (tests/live)")
     for line in out:
         tr.write_line(line)
@@ -108,13 +117,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         build = H.ROOT / "_build"
         build.mkdir(exist_ok=True)
         (build / "live_widget_timings.txt").write_text("\n".join(out) + "\n")
-        (build / "live_widget_timings.json").write_text(json.dumps({
-            "chapters": [{"page": r.page, "load_s": r.load_s, "total_s": r.total_s,
-                          "failures": r.failures, "notes": r.notes,
-                          "inputs": [m.__dict__ for m in r.measures]} for r in chapters],
-            "median_ms": H.summarize(measures)["median_ms"] if measures else None,
-            "slowest_ms": H.summarize(measures)["slowest_ms"] if measures else None,
-        }, indent=1))
+        (build / "live_widget_timings.json").write_text(
+            json.dumps(
+                {
+                    "chapters": [
+                        {
+                            "page": r.page,
+                            "load_s": r.load_s,
+                            "total_s": r.total_s,
+                            "failures": r.failures,
+                            "notes": r.notes,
+                            "inputs": [m.__dict__ for m in r.measures],
+                        }
+                        for r in chapters
+                    ],
+                    "median_ms": H.summarize(measures)["median_ms"] if measures else None,
+                    "slowest_ms": H.summarize(measures)["slowest_ms"] if measures else None,
+                },
+                indent=1,
+            )
+        )
         tr.write_line("(also written to _build/live_widget_timings.txt and .json)")
     except OSError as e:
         tr.write_line(f"(could not write _build/live_widget_timings.txt: {e})")

@@ -30,8 +30,14 @@ PAGE_JS = (HERE / "wm_page.js").read_text()
 
 # Flags that work for Debian's Chromium as root with no network (shared/course/toolchain.md).
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 INSTALL_BROWSER = (
     "Install Debian's Chromium with `apt-get install -y chromium` (binary /usr/bin/chromium), "
@@ -74,6 +80,7 @@ CLOCK: dict[str, float] = {}
 
 # ---------------------------------------------------------------- discovery
 
+
 def notebook_uses_widgets(path: Path) -> bool:
     """True if a notebook shows ipywidgets, judged by what its cells do, not by what they import.
 
@@ -108,11 +115,21 @@ def widget_chapters() -> list[Path]:
 
 # ---------------------------------------------------------------- browser
 
+
 def chromium_path() -> str:
     """The Chromium binary to drive, or a pytest-ready message saying how to install one."""
     env = os.environ.get("WM_LIVE_CHROMIUM")
-    candidates = [env] if env else ["/usr/bin/chromium", "chromium", "chromium-browser",
-                                    "google-chrome", "google-chrome-stable"]
+    candidates = (
+        [env]
+        if env
+        else [
+            "/usr/bin/chromium",
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ]
+    )
     for c in candidates:
         found = shutil.which(c) if c and not os.path.isabs(c) else c
         if found and os.path.isfile(found) and os.access(found, os.X_OK):
@@ -121,6 +138,7 @@ def chromium_path() -> str:
 
 
 # ---------------------------------------------------------------- Voila
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -146,33 +164,53 @@ class VoilaServer:
     def start(self, timeout: float = 90.0) -> None:
         kdir = self.tmp / "jupyter" / "kernels" / "python3"
         kdir.mkdir(parents=True)
-        (kdir / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (tests/live)", "language": "python",
-            "metadata": {"debugger": False},
-        }))
+        (kdir / "kernel.json").write_text(
+            json.dumps(
+                {
+                    "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "Python 3 (tests/live)",
+                    "language": "python",
+                    "metadata": {"debugger": False},
+                }
+            )
+        )
         env = dict(os.environ)
         env["JUPYTER_PATH"] = os.pathsep.join(
-            [str(self.tmp / "jupyter")] + ([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else []))
+            [str(self.tmp / "jupyter")] + ([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])
+        )
         env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         env.pop("MPLBACKEND", None)  # the kernel's inline backend, as for a reader
         cmd = [
-            sys.executable, "-m", "voila", str(self.root),
-            "--no-browser", f"--port={self.port}", "--Voila.ip=127.0.0.1",
-            "--show_tracebacks=True",              # keep stderr and tracebacks in the page
-            "--strip_sources=True", "--theme=light",
+            sys.executable,
+            "-m",
+            "voila",
+            str(self.root),
+            "--no-browser",
+            f"--port={self.port}",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True",  # keep stderr and tracebacks in the page
+            "--strip_sources=True",
+            "--theme=light",
             f"--VoilaExecutor.timeout={EXECUTE_TIMEOUT_S}",
             "--VoilaExecutor.startup_timeout=120",
             f"--ServerApp.root_dir={self.root}",
         ]
         with open(self.log_path, "w") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.root,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"Voila exited with {self.proc.returncode} at start:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"Voila exited with {self.proc.returncode} at start:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.base + "/", timeout=2) as r:
                     if r.status == 200:
@@ -181,7 +219,9 @@ class VoilaServer:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"Voila did not answer on {self.base} within {timeout:.0f} s:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"Voila did not answer on {self.base} within {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
     def url(self, notebook: Path) -> str:
         rel = notebook.resolve().relative_to(self.root.resolve()).as_posix()
@@ -230,12 +270,13 @@ def _descendants(pid: int) -> list[int]:
 
 # ---------------------------------------------------------------- driving one page
 
+
 @dataclass
 class Measure:
-    page: str          # chapter or fixture file name
-    control: str       # "cell 3 slider scale"
-    action: str        # "ArrowRight 1.0 -> 1.1"
-    ms: float | None   # input to updated figure, None if it never updated
+    page: str  # chapter or fixture file name
+    control: str  # "cell 3 slider scale"
+    action: str  # "ArrowRight 1.0 -> 1.1"
+    ms: float | None  # input to updated figure, None if it never updated
     ok: bool
     note: str = ""
 
@@ -257,8 +298,14 @@ class PageReport:
 class PageDriver:
     """Opens one notebook in Voila and acts on every control as a reader would."""
 
-    def __init__(self, browser, server: VoilaServer, notebook: Path, expect_widgets: bool = True,
-                 update_timeout_ms: int = UPDATE_TIMEOUT_MS):
+    def __init__(
+        self,
+        browser,
+        server: VoilaServer,
+        notebook: Path,
+        expect_widgets: bool = True,
+        update_timeout_ms: int = UPDATE_TIMEOUT_MS,
+    ):
         self.update_timeout_ms = update_timeout_ms
         self.browser = browser
         self.server = server
@@ -276,14 +323,18 @@ class PageDriver:
         if host in ("127.0.0.1", "localhost") or url.startswith(("data:", "blob:")):
             return route.continue_()
         if any(s in url for s in STUBBED_OUTSIDE):
-            return route.fulfill(status=200, content_type="text/css", body="/* stubbed by tests/live */")
+            return route.fulfill(
+                status=200, content_type="text/css", body="/* stubbed by tests/live */"
+            )
         self.outside.append(url)
         return route.abort()
 
     def _on_console(self, msg):
         if msg.type == "error":
             loc = msg.location or {}
-            self.console_errors.append(f"{msg.text[:500]} ({loc.get('url', '')}:{loc.get('lineNumber', '')})")
+            self.console_errors.append(
+                f"{msg.text[:500]} ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
+            )
 
     def run(self) -> PageReport:
         t_start = time.monotonic()
@@ -302,8 +353,10 @@ class PageDriver:
             self.report.fail(f"{type(e).__name__} while testing the page: {e}")
         finally:
             if self.outside:
-                self.report.fail("requests to outside the machine (blocked): "
-                                 + ", ".join(sorted(set(self.outside))[:10]))
+                self.report.fail(
+                    "requests to outside the machine (blocked): "
+                    + ", ".join(sorted(set(self.outside))[:10])
+                )
             try:
                 page.close()
                 ctx.close()
@@ -320,25 +373,40 @@ class PageDriver:
         # Outputs no renderer takes (myst-nb's glue, application/papermill.record/*) stay scripts.
         page.wait_for_function(
             """() => {
-                if (document.getElementById('loading') || !document.querySelector('.jp-Cell')) return false;
-                const left = document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]');
+                if (document.getElementById('loading') || !document.querySelector('.jp-Cell')) {
+                    return false;
+                }
+                const left = document.querySelectorAll(
+                    'script[type="application/vnd.voila.cell-output+json"]');
                 for (const s of left) {
                     let keys = [];
-                    try { keys = Object.keys(JSON.parse(s.textContent).data || {}); } catch (e) { return false; }
-                    if (keys.some((k) => !k.startsWith('application/papermill.record/'))) return false;
+                    try {
+                        keys = Object.keys(JSON.parse(s.textContent).data || {});
+                    } catch (e) {
+                        return false;
+                    }
+                    if (keys.some((k) => !k.startsWith('application/papermill.record/'))) {
+                        return false;
+                    }
                 }
                 return true;
             }""",
-            timeout=120_000, polling=100)
+            timeout=120_000,
+            polling=100,
+        )
         page.add_script_tag(content=PAGE_JS)
         if self.expect_widgets:
             try:
                 page.wait_for_function(
                     "() => document.querySelectorAll('.jupyter-widgets').length > 0",
-                    timeout=60_000, polling=100)
+                    timeout=60_000,
+                    polling=100,
+                )
             except Exception:  # noqa: BLE001  (Playwright's TimeoutError: reported below)
-                self.report.fail("no widget rendered in the page (the notebook builds widgets); "
-                                 "Voila log:\n" + self.server.log_tail(15))
+                self.report.fail(
+                    "no widget rendered in the page (the notebook builds widgets); "
+                    "Voila log:\n" + self.server.log_tail(15)
+                )
         page.evaluate("() => window.__wm.quiet(800, 30000)")
         for p in page.evaluate("() => window.__wm.problems()"):
             self.report.fail(f"on page load: {p}")
@@ -348,16 +416,18 @@ class PageDriver:
             self.console_errors.clear()
 
     # -- acting on controls
-    MAX_OPTIONS = 8   # a dropdown / toggle group with more options visits only the first ones
-    MAX_DEPTH = 3     # controls revealed by controls revealed by ... (morphing widgets)
+    MAX_OPTIONS = 8  # a dropdown / toggle group with more options visits only the first ones
+    MAX_DEPTH = 3  # controls revealed by controls revealed by ... (morphing widgets)
 
     def _exercise(self) -> None:
         self.tested: set[str] = set()
         self.hidden: dict[str, dict] = {}
         scan = self.page.evaluate("() => window.__wm.scan()")
         for u in scan["unknown"]:
-            self.report.fail(f"cell {u['cell']}: a control these tests cannot drive "
-                             f"({u['cls']}: {u['text']!r}); extend tests/live/wm_page.js")
+            self.report.fail(
+                f"cell {u['cell']}: a control these tests cannot drive "
+                f"({u['cls']}: {u['text']!r}); extend tests/live/wm_page.js"
+            )
         if self.expect_widgets and not scan["controls"]:
             self.report.fail("the page has widgets but no control a reader can change")
         # The controls a reader sees first, in page order; each is changed and put back before
@@ -372,8 +442,9 @@ class PageDriver:
         for key, c in self.hidden.items():
             if key not in self.tested:
                 why = "disabled" if c["disabled"] else "hidden"
-                self.report.notes.append(f"{key}: {why} in every state the test reached, "
-                                         "not exercised")
+                self.report.notes.append(
+                    f"{key}: {why} in every state the test reached, not exercised"
+                )
 
     def _explore(self, depth: int, scan: dict | None, only_new: bool) -> None:
         """Exercise the visible controls not tested yet (with only_new, those that were not
@@ -389,7 +460,8 @@ class PageDriver:
                 continue
             # re-read: an earlier control may have re-rendered or hidden this one
             fresh = self.page.evaluate(
-                "(k) => window.__wm.scan().controls.find((x) => x.key === k) || null", c["key"])
+                "(k) => window.__wm.scan().controls.find((x) => x.key === k) || null", c["key"]
+            )
             if fresh is None or not fresh["visible"] or fresh["disabled"]:
                 self.hidden[c["key"]] = c
                 continue
@@ -404,8 +476,10 @@ class PageDriver:
     def _exercise_control(self, c: dict, depth: int) -> None:
         kind = c["kind"]
         if c["target"] is None and kind not in ("button", "play"):
-            self.report.notes.append(f"{c['key']}: no Output widget in its cell; any change "
-                                     "of an Output on the page counts")
+            self.report.notes.append(
+                f"{c['key']}: no Output widget in its cell; any change "
+                "of an Output on the page counts"
+            )
         loc = self.page.locator(f'[data-wm-id="{c["id"]}"]')
         handler = getattr(self, f"_do_{kind}", None)
         if handler is None:
@@ -416,8 +490,9 @@ class PageDriver:
         except Exception as e:  # noqa: BLE001  (reported as a failure of this control)
             self.report.fail(f"{c['key']}: {type(e).__name__} while acting on it: {str(e)[:400]}")
 
-    def _measure(self, c: dict, action: str, act, target: str | None = "default",
-                 expect_change: bool = True) -> Measure:
+    def _measure(
+        self, c: dict, action: str, act, target: str | None = "default", expect_change: bool = True
+    ) -> Measure:
         """Arm the in-page timer, perform `act()`, wait for the figure, then check the page."""
         page = self.page
         tgt = c["target"] if target == "default" else target
@@ -428,8 +503,9 @@ class PageDriver:
         act()
         ok, note = True, ""
         try:
-            page.wait_for_function("() => window.__wm.done()", timeout=self.update_timeout_ms,
-                                   polling="raf")
+            page.wait_for_function(
+                "() => window.__wm.done()", timeout=self.update_timeout_ms, polling="raf"
+            )
         except Exception:  # noqa: BLE001, S110  (a timeout: result() below says what happened)
             pass
         res = page.evaluate("() => window.__wm.result()")
@@ -439,19 +515,30 @@ class PageDriver:
         if ms is None:
             ok = False
             if tgt is not None and tgt in res["changed"]:
-                note = (f"its Output (#{tgt}) changed but the figure in it did not"
-                        if res["target_img_after"] else
-                        f"its Output (#{tgt}) changed but shows no figure any more")
+                note = (
+                    f"its Output (#{tgt}) changed but the figure in it did not"
+                    if res["target_img_after"]
+                    else f"its Output (#{tgt}) changed but shows no figure any more"
+                )
             elif tgt is not None and res["changed"]:
-                note = (f"its figure (Output #{tgt}) did not change within {self.update_timeout_ms} ms, "
-                        f"but other Output widgets did ({', '.join('#' + x for x in res['changed'])})")
+                note = (
+                    f"its figure (Output #{tgt}) did not change within "
+                    f"{self.update_timeout_ms} ms, but other Output widgets did "
+                    f"({', '.join('#' + x for x in res['changed'])})"
+                )
             elif tgt is not None:
-                note = f"its figure (Output #{tgt}) did not change within {self.update_timeout_ms} ms"
+                note = (
+                    f"its figure (Output #{tgt}) did not change within {self.update_timeout_ms} ms"
+                )
             else:
                 note = f"nothing on the page changed within {self.update_timeout_ms} ms"
             if not expect_change:
                 ok, note = True, "no change expected: " + note
-        elif res["target_img_before"] is False and res["target_img_after"] is False and tgt is not None:
+        elif (
+            res["target_img_before"] is False
+            and res["target_img_after"] is False
+            and tgt is not None
+        ):
             note = "its Output shows no image; its text changed"
         elif tgt is not None and digest_before:
             digest_after = page.evaluate("(t) => window.__wm.digest(t)", tgt)
@@ -460,7 +547,9 @@ class PageDriver:
                 note = "a new image was sent, but its bytes are the same as before"
         if not res["t0_from_event"]:
             note = (note + "; " if note else "") + "timed from arm(): no input event seen"
-        problems = [p for p in page.evaluate("() => window.__wm.problems()") if p not in problems_before]
+        problems = [
+            p for p in page.evaluate("() => window.__wm.problems()") if p not in problems_before
+        ]
         for p in problems:
             ok = False
             note = (note + "; " if note else "") + p
@@ -509,8 +598,10 @@ class PageDriver:
         numeric = typed is not None and re.fullmatch(r"[-+]?[\d.,eE+-]+", typed) is not None
         before = self._value(c)
         if c.get("readout") and numeric:
-            readout = loc.locator("xpath=ancestor::div[contains(@class,'widget-slider')][1]"
-                                  "//div[contains(@class,'widget-readout')]")
+            readout = loc.locator(
+                "xpath=ancestor::div[contains(@class,'widget-slider')][1]"
+                "//div[contains(@class,'widget-readout')]"
+            )
             readout.click()
             self.page.keyboard.press("Control+A")
             self.page.keyboard.type(typed)
@@ -518,8 +609,10 @@ class PageDriver:
             after = self._value(c)
             self._moved(m, c, f"readout '{typed}'+Enter", before, after)
             if after != start:
-                self.report.notes.append(f"{c['key']}: typing {text!r} in the readout gave "
-                                         f"{after}, not the first value {start}")
+                self.report.notes.append(
+                    f"{c['key']}: typing {text!r} in the readout gave "
+                    f"{after}, not the first value {start}"
+                )
         else:
             loc.focus()
             m = self._measure(c, "Home", lambda: loc.press("Home"))
@@ -578,11 +671,17 @@ class PageDriver:
             if btn.count() == 0:
                 btn = loc.locator("button.widget-toggle-button", has_text=v)
             btn.first.click()
+
         self._choose_each(c, depth, c.get("options") or [], choose, "click")
 
     def _do_radio(self, c: dict, loc, depth: int) -> None:
-        self._choose_each(c, depth, c.get("options") or [],
-                          lambda v: loc.locator(f'input[type=radio][value="{v}"]').click(), "click")
+        self._choose_each(
+            c,
+            depth,
+            c.get("options") or [],
+            lambda v: loc.locator(f'input[type=radio][value="{v}"]').click(),
+            "click",
+        )
 
     def _do_button(self, c: dict, loc, depth: int) -> None:
         # A button has no value: a click must change something a reader sees, in the Output
@@ -618,6 +717,7 @@ class PageDriver:
 
 # ---------------------------------------------------------------- the table
 
+
 def format_table(measures: list[Measure]) -> str:
     rows = [("page", "control", "action", "ms", "")]
     for m in measures:
@@ -626,8 +726,17 @@ def format_table(measures: list[Measure]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for r in rows:
-        lines.append("  ".join([r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]),
-                                r[3].rjust(widths[3]), r[4]]).rstrip())
+        lines.append(
+            "  ".join(
+                [
+                    r[0].ljust(widths[0]),
+                    r[1].ljust(widths[1]),
+                    r[2].ljust(widths[2]),
+                    r[3].rjust(widths[3]),
+                    r[4],
+                ]
+            ).rstrip()
+        )
     return "\n".join(lines)
 
 

@@ -22,8 +22,10 @@ FIRST_CELL = (
 )
 VIEW = {
     "output_type": "display_data",
-    "data": {H.WIDGET_VIEW_MIME: {"model_id": "abc", "version_major": 2, "version_minor": 0},
-             "text/plain": "VBox(...)"},
+    "data": {
+        H.WIDGET_VIEW_MIME: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+        "text/plain": "VBox(...)",
+    },
     "metadata": {},
 }
 TEXT = {"output_type": "stream", "name": "stdout", "text": "0.25\n"}
@@ -36,8 +38,13 @@ def _notebook(tmp_path: Path, cells: list[tuple[str, list[dict]]], name: str = "
         "nbformat_minor": 5,
         "metadata": {},
         "cells": [
-            {"cell_type": "code", "source": src, "outputs": outs, "metadata": {},
-             "execution_count": None}
+            {
+                "cell_type": "code",
+                "source": src,
+                "outputs": outs,
+                "metadata": {},
+                "execution_count": None,
+            }
             for src, outs in cells
         ],
     }
@@ -46,9 +53,14 @@ def _notebook(tmp_path: Path, cells: list[tuple[str, list[dict]]], name: str = "
 
 
 def test_a_saved_widget_view_counts_whatever_module_built_it(tmp_path):
-    nb = _notebook(tmp_path, [(FIRST_CELL, []),
-                              ("from rnnlib.book import sensitivity", []),
-                              ("sensitivity.morphing()", [VIEW])])
+    nb = _notebook(
+        tmp_path,
+        [
+            (FIRST_CELL, []),
+            ("from rnnlib.book import sensitivity", []),
+            ("sensitivity.morphing()", [VIEW]),
+        ],
+    )
     assert H.notebook_uses_widgets(nb)
 
 
@@ -56,8 +68,11 @@ def test_an_ipywidgets_import_alone_does_not_count(tmp_path):
     """The standard first cell imports ipywidgets; a chapter with no widget is not driven."""
     executed = _notebook(tmp_path, [(FIRST_CELL, []), ("print(0.25)", [TEXT])], "executed")
     assert not H.notebook_uses_widgets(executed)
-    fresh = _notebook(tmp_path, [(FIRST_CELL, []), ("import ipywidgets as widgets", []),
-                                 ("print(0.25)", [])], "fresh")
+    fresh = _notebook(
+        tmp_path,
+        [(FIRST_CELL, []), ("import ipywidgets as widgets", []), ("print(0.25)", [])],
+        "fresh",
+    )
     assert not H.notebook_uses_widgets(fresh)
 
 
@@ -68,14 +83,20 @@ def test_an_executed_notebook_is_judged_by_its_outputs(tmp_path):
 
 
 def test_a_notebook_without_outputs_is_judged_by_its_widget_calls(tmp_path):
-    calls = ["sensitivity.morphing_widget()", "w = gates.playground_widget(n=3)",
-             "LiveWidget(compute, view, controls)", "interactive_output(f, {'a': a})",
-             "widgets.IntSlider(value=1)"]
+    calls = [
+        "sensitivity.morphing_widget()",
+        "w = gates.playground_widget(n=3)",
+        "LiveWidget(compute, view, controls)",
+        "interactive_output(f, {'a': a})",
+        "widgets.IntSlider(value=1)",
+    ]
     for k, call in enumerate(calls):
-        assert H.notebook_uses_widgets(_notebook(tmp_path, [(FIRST_CELL, []), (call, [])],
-                                                 f"call{k}")), call
-    commented = _notebook(tmp_path, [(FIRST_CELL, []), ("# sensitivity.morphing_widget()", [])],
-                          "commented")
+        assert H.notebook_uses_widgets(
+            _notebook(tmp_path, [(FIRST_CELL, []), (call, [])], f"call{k}")
+        ), call
+    commented = _notebook(
+        tmp_path, [(FIRST_CELL, []), ("# sensitivity.morphing_widget()", [])], "commented"
+    )
     assert not H.notebook_uses_widgets(commented)
 
 
@@ -87,8 +108,9 @@ def test_the_chapters_driven_are_those_that_show_widget_views():
     for path in chapters:
         nb = json.loads(path.read_text(encoding="utf-8"))
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        views = any(H.WIDGET_VIEW_MIME in o.get("data", {}) for c in code
-                    for o in c.get("outputs", []))
+        views = any(
+            H.WIDGET_VIEW_MIME in o.get("data", {}) for c in code for o in c.get("outputs", [])
+        )
         if views:
             shows_views.add(path)
         elif code and "ipywidgets" in "".join(code[0]["source"]):

@@ -32,26 +32,36 @@ def _explain(report: H.PageReport, server: H.VoilaServer) -> str:
 
 # ---------------------------------------------------------------- the harness checks itself
 
+
 def test_harness_sees_every_update_of_working_widgets(live_browser, voila_server):
     """A notebook whose widgets all work: every control is found and every input is timed."""
     report = H.PageDriver(live_browser, voila_server, H.FIXTURES / "working_widgets.ipynb").run()
     RESULTS["fixtures"].append(report)
     assert not report.failures, _explain(report, voila_server)
     keys = {m.control for m in report.measures}
-    expected = {"cell 3 slider scale", "cell 3 slider steps", "cell 3 dropdown kind",
-                "cell 3 checkbox grid", "cell 3 togglebuttons mode", "cell 4 slider gain",
-                "cell 4 togglebutton log y", "cell 4 slider offset", "cell 5 button new sample",
-                "cell 5 dropdown shape",
-                "cell 5 slider freq",  # shown only when shape is "wave"
-                "cell 6 slider damping"}  # drives an Image widget, as rnnlib's LiveWidget does
+    expected = {
+        "cell 3 slider scale",
+        "cell 3 slider steps",
+        "cell 3 dropdown kind",
+        "cell 3 checkbox grid",
+        "cell 3 togglebuttons mode",
+        "cell 4 slider gain",
+        "cell 4 togglebutton log y",
+        "cell 4 slider offset",
+        "cell 5 button new sample",
+        "cell 5 dropdown shape",
+        "cell 5 slider freq",  # shown only when shape is "wave"
+        "cell 6 slider damping",
+    }  # drives an Image widget, as rnnlib's LiveWidget does
     assert keys == expected, f"controls found {sorted(keys)}, expected {sorted(expected)}"
     assert all(m.ms is not None and m.ms > 0 for m in report.measures)
 
 
 def test_harness_reports_broken_widgets(live_browser, voila_server):
     """A notebook whose widgets are broken on purpose: each breakage is reported, nothing else."""
-    report = H.PageDriver(live_browser, voila_server, H.FIXTURES / "broken_widgets.ipynb",
-                          update_timeout_ms=3000).run()
+    report = H.PageDriver(
+        live_browser, voila_server, H.FIXTURES / "broken_widgets.ipynb", update_timeout_ms=3000
+    ).run()
     RESULTS["fixtures"].append(report)
     failures = "\n".join(report.failures)
 
@@ -64,16 +74,26 @@ def test_harness_reports_broken_widgets(live_browser, voila_server):
     assert "did not change" in failed("cell 3 checkbox unwired"), failures
     assert "error text in a widget: Error: ValueError" in failed("cell 4 slider level"), failures
     assert not failed("cell 3 slider slow"), failures
-    others = [f for f in report.failures
-              if not f.startswith(("cell 3 slider raises:", "cell 3 dropdown same:",
-                                   "cell 3 checkbox noisy:", "cell 3 checkbox unwired:",
-                                   "cell 4 slider level:"))]
+    others = [
+        f
+        for f in report.failures
+        if not f.startswith(
+            (
+                "cell 3 slider raises:",
+                "cell 3 dropdown same:",
+                "cell 3 checkbox noisy:",
+                "cell 3 checkbox unwired:",
+                "cell 4 slider level:",
+            )
+        )
+    ]
     assert not others, "unexpected failures:\n" + "\n".join(others)
     slow = [m.ms for m in report.measures if m.control == "cell 3 slider slow" and m.ms]
     assert max(slow) > H.SLOWEST_LIMIT_MS, f"the 1.3 s callback was timed at {slow} ms"
 
 
 # ---------------------------------------------------------------- the chapters
+
 
 @pytest.mark.parametrize("chapter", CHAPTERS or [None], ids=[p.name for p in CHAPTERS] or ["none"])
 def test_chapter_widgets_work_in_a_browser(chapter, live_browser, voila_server):
@@ -101,4 +121,6 @@ def test_input_to_figure_times_are_within_limits():
     table = H.format_table(measures)
     assert s["timed"], "no input updated its figure:\n" + table
     assert s["median_ms"] < H.MEDIAN_LIMIT_MS, (
-        f"median input-to-figure time {s['median_ms']:.0f} ms >= {H.MEDIAN_LIMIT_MS:.0f} ms\n{table}")
+        f"median input-to-figure time {s['median_ms']:.0f} ms "
+        f">= {H.MEDIAN_LIMIT_MS:.0f} ms\n{table}"
+    )
