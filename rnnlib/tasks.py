@@ -347,6 +347,48 @@ class CharLM(Task):
         return f"CharLM(seq_len={self.seq_len}, vocab={self.n_out})"
 
 
+class DelayedRecall(Task):
+    """Recall the symbol seen exactly ``delay`` steps earlier, in a stream of random symbols.
+
+    Input at every step: a one-hot symbol (``n_in = n_symbols``), drawn uniformly and
+    independently. The target at step t is the input symbol of step ``t - delay``; the first
+    ``delay`` steps have no target (mask 0), every later one is scored. The dependency length
+    is exactly ``delay``, so a truncated backward pass of fewer than ``delay + 1`` steps never
+    links a target to the input it depends on. Guessing costs ``log n_symbols``.
+    """
+
+    name = "recall"
+    kind = "classify"
+
+    def __init__(self, n_symbols: int = 3, delay: int = 4, length: int = 24):
+        self.n_symbols = _count("n_symbols", n_symbols, 2)
+        self.delay = _count("delay", delay, 0)
+        self.length = _count("length", length, 1)
+        if self.delay >= self.length:
+            raise ValueError(f"delay must be below length (some step must be scored); got "
+                             f"delay={delay}, length={length}")
+        self.n_in = self.n_out = self.n_symbols
+        self.T = self.length
+
+    def sample(self, rng, batch_size):
+        _check_rng(rng)
+        _check_batch_size(batch_size)
+        T, D = self.length, self.delay
+        symbols = rng.integers(0, self.n_symbols, size=(T, batch_size))
+        targets = np.zeros((T, batch_size), dtype=np.int64)
+        targets[D:] = symbols[:T - D]
+        mask = np.zeros((T, batch_size))
+        mask[D:] = 1.0
+        return Batch(one_hot(symbols, self.n_symbols), targets, mask)
+
+    def chance_loss(self):
+        return float(np.log(self.n_symbols))
+
+    def __repr__(self):
+        return (f"DelayedRecall(n_symbols={self.n_symbols}, delay={self.delay}, "
+                f"length={self.length})")
+
+
 class PulseTiming(Task):
     """Emit a pulse exactly ``delay`` steps after a cue: a task where the moment matters.
 
@@ -400,6 +442,7 @@ TASKS: dict[str, type[Task]] = {
     "adding": AddingTask,
     "reber": EmbeddedReber,
     "charlm": CharLM,
+    "recall": DelayedRecall,
     "pulse": PulseTiming,
 }
 

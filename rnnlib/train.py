@@ -14,7 +14,8 @@ import numpy as np
 from .checks import generator, integer, number
 from .model import Model
 from .optim import Optimizer, clip_by_global_norm, clip_by_value, global_norm
-from .tasks import Task
+from .tasks import Batch, Task
+from .unroll import run
 
 #: The default of ``train(max_loss_ratio=...)``: a loss a thousand times its reference is
 #: far beyond anything a run that is still learning shows.
@@ -88,6 +89,7 @@ def train(
     truncate: int | None = None,
     progress: bool = True,
     max_loss_ratio: float | None = MAX_LOSS_RATIO,
+    online: bool = False,
 ) -> History:
     """Train ``model`` on batches of ``task`` for ``steps`` steps; return the :class:`History`.
 
@@ -108,6 +110,13 @@ def train(
        :func:`reference_loss`). ``max_loss_ratio=None`` turns this rule off.
 
     That step's update is not applied, so the model keeps its last finite parameters.
+
+    **Online truncated BPTT** (``online=True``, with ``truncate=k``): each batch's sequences
+    are cut into windows of k steps, the state is carried from one window into the next, no
+    gradient crosses a window's start, and the weights are updated after *every* window (not
+    once per batch), so a sequence of T steps gives up to ceil(T / k) updates. A window that
+    scores no position only moves the state on. The history then has one entry per update;
+    ``steps`` still counts batches.
     """
     if not isinstance(model, Model):
         raise TypeError(f"expected an rnnlib Model, got {type(model).__name__}")
@@ -122,6 +131,11 @@ def train(
     clip_value = _optional(clip_value, "clip_value")
     if truncate is not None:
         integer(truncate, "truncate")
+    if not isinstance(online, (bool, np.bool_)):
+        raise TypeError(f"online must be True or False, got {online!r}")
+    if online and truncate is None:
+        raise ValueError("online=True updates after every window of truncate=k steps; "
+                         "give truncate (a positive integer), got truncate=None")
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False, got {progress!r}")
     max_loss_ratio = _optional(max_loss_ratio, "max_loss_ratio")
@@ -145,34 +159,43 @@ def train(
         bar = range(steps)
     for step in bar:
         batch = task.sample(rng, batch_size)
-        loss, grads, _ = model.loss_and_grads(batch, task.kind, truncate=truncate)
-        norm = global_norm(grads)
-        losses.append(loss)
-        norms.append(norm)
-        times.append(time.perf_counter() - start)
-        if limit is None and max_loss_ratio is not None and np.isfinite(loss):
-            reference = reference_loss(loss, task)
-            limit = max_loss_ratio * reference if reference > 0 else None
-        if not np.isfinite(loss):
-            reason, detail = NON_FINITE_LOSS, f"the loss is {loss}"
-        elif not np.isfinite(norm):
-            reason, detail = NON_FINITE_GRADIENT, f"the gradient norm is {norm}"
-        elif limit is not None and loss > limit:
-            reason = LOSS_EXPLODED
-            detail = (f"the loss {loss:.3g} exceeds max_loss_ratio = {max_loss_ratio:g} times "
-                      f"the reference loss {reference:.3g}")
+        state = None  # online: the state carried from one window into the next
+        for piece in _windows(batch, truncate) if online else (batch,):
+            if online and piece.n_scored == 0:  # nothing to learn here: move the state on
+                state = run(model.cell, piece.xs, state0=state).states[-1]
+                continue
+            loss, grads, result = model.loss_and_grads(
+                piece, task.kind, truncate=None if online else truncate, state0=state)
+            state = result.final_state
+            norm = global_norm(grads)
+            losses.append(loss)
+            norms.append(norm)
+            times.append(time.perf_counter() - start)
+            if limit is None and max_loss_ratio is not None and np.isfinite(loss):
+                reference = reference_loss(loss, task)
+                limit = max_loss_ratio * reference if reference > 0 else None
+            if not np.isfinite(loss):
+                reason, detail = NON_FINITE_LOSS, f"the loss is {loss}"
+            elif not np.isfinite(norm):
+                reason, detail = NON_FINITE_GRADIENT, f"the gradient norm is {norm}"
+            elif limit is not None and loss > limit:
+                reason = LOSS_EXPLODED
+                detail = (f"the loss {loss:.3g} exceeds max_loss_ratio = {max_loss_ratio:g} "
+                          f"times the reference loss {reference:.3g}")
+            if reason:
+                message = (
+                    f"training stopped at step {step} of {steps} (divergence rule: {reason}): "
+                    f"{detail}. Try a smaller learning rate, clipping (clip_norm=1.0) or a "
+                    f"smaller init_scale."
+                )
+                break
+            if clip_norm is not None:
+                grads, _ = clip_by_global_norm(grads, clip_norm)
+            if clip_value is not None:
+                grads = clip_by_value(grads, clip_value)
+            optimizer.step(model.params, grads)
         if reason:
-            message = (
-                f"training stopped at step {step} of {steps} (divergence rule: {reason}): "
-                f"{detail}. Try a smaller learning rate, clipping (clip_norm=1.0) or a smaller "
-                f"init_scale."
-            )
             break
-        if clip_norm is not None:
-            grads, _ = clip_by_global_norm(grads, clip_norm)
-        if clip_value is not None:
-            grads = clip_by_value(grads, clip_value)
-        optimizer.step(model.params, grads)
         if progress and (step % 10 == 0 or step == steps - 1):
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
     if progress:
@@ -183,3 +206,12 @@ def train(
         message = f"trained {steps} steps; final loss {losses[-1]:.4g}"
     return History(np.array(losses), np.array(norms), np.array(times), bool(reason), message,
                    reason)
+
+
+def _windows(batch: Batch, k: int):
+    """The windows of ``k`` steps of ``batch``, in order, each a :class:`Batch` (the last one
+    may be shorter)."""
+    T = batch.xs.shape[0]
+    for start in range(0, T, k):
+        w = slice(start, min(start + k, T))
+        yield Batch(batch.xs[w], batch.targets[w], batch.mask[w])

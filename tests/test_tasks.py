@@ -157,10 +157,31 @@ def test_charlm_on_a_custom_text():
 
 
 def test_get_task_by_name():
-    assert {"copy", "adding", "reber", "charlm", "pulse"} <= set(TASKS)  # others may follow
+    assert {"copy", "adding", "reber", "charlm", "recall", "pulse"} <= set(TASKS)
     task = get_task("copy", delay=7, length=2)
     assert isinstance(task, CopyTask) and task.T == 11
     assert isinstance(get_task("adding", length=9), AddingTask)
+
+
+def test_delayed_recall_batch_targets_are_delayed_inputs():
+    from rnnlib.tasks import DelayedRecall
+
+    task = get_task("recall", n_symbols=3, delay=4, length=12)
+    assert isinstance(task, DelayedRecall) and task.n_in == task.n_out == 3 and task.T == 12
+    batch = task.sample(np.random.default_rng(0), 5)
+    assert batch.xs.shape == (12, 5, 3) and batch.targets.shape == (12, 5)
+    assert np.issubdtype(batch.targets.dtype, np.integer)
+    np.testing.assert_array_equal(batch.xs.sum(axis=-1), 1.0)  # one symbol per step
+    shown = batch.xs.argmax(axis=-1)
+    np.testing.assert_array_equal(batch.targets[4:], shown[:-4])
+    np.testing.assert_array_equal(batch.mask[:4], 0.0)
+    np.testing.assert_array_equal(batch.mask[4:], 1.0)
+    # the symbols are the generator's next (T, B) integers, so a seed fixes the stream
+    np.testing.assert_array_equal(shown, np.random.default_rng(0).integers(0, 3, size=(12, 5)))
+    assert task.chance_loss() == pytest.approx(np.log(3))
+    assert DelayedRecall(delay=0, length=3).sample(np.random.default_rng(1), 2).n_scored == 6
+    with pytest.raises(ValueError, match="delay must be below length"):
+        DelayedRecall(delay=5, length=5)
 
 
 def test_pulse_timing_task():

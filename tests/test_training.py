@@ -312,3 +312,57 @@ def test_training_without_progress_does_not_need_tqdm(monkeypatch):
     assert h.steps == 3 and not h.diverged
     with pytest.raises(ImportError):
         train(model, task, 3, optim.SGD(0.1), rng, progress=True)
+
+
+def test_online_truncation_updates_after_every_window():
+    # The merge guard of chapter 3's truncation experiment: train(online=True) must do what
+    # its own loop did, written out here once: cut each sequence into windows of k steps,
+    # carry the state, skip windows with no target, one Adam update per window.
+    from rnnlib.losses import cross_entropy, readout
+    from rnnlib.tasks import DelayedRecall
+
+    task, k, B, batches = DelayedRecall(n_symbols=3, delay=4, length=13), 3, 4, 3
+
+    def fresh_model():
+        rng = np.random.default_rng(5)
+        return Model(rnnlib.VanillaRNN(3, 6, rng), 3, rng)
+
+    model = fresh_model()
+    h = train(model, task, batches, optim.Adam(0.05), np.random.default_rng(6), batch_size=B,
+              truncate=k, online=True, progress=False)
+
+    ref = fresh_model()
+    params, adam, data, losses = ref.params, optim.Adam(0.05), np.random.default_rng(6), []
+    for _ in range(batches):
+        batch, state = task.sample(data, B), None
+        for start in range(0, task.T, k):
+            w = slice(start, min(start + k, task.T))
+            if batch.mask[w].sum() == 0:
+                state = rnnlib.run(ref.cell, batch.xs[w], state0=state).states[-1]
+                continue
+            tgt, msk = batch.targets[w], batch.mask[w]
+            res = rnnlib.bptt(ref.cell, batch.xs[w], lambda out, window, ex, tgt=tgt, msk=msk:
+                              cross_entropy(readout(out, ex["V"], ex["c"]), tgt, msk),
+                              state0=state, extra_params=ref.readout)
+            adam.step(params, res.grads)
+            losses.append(res.loss)
+            state = res.final_state
+    assert len(losses) == batches * 4  # windows 2-5 of 13 steps score; window 1 (steps 0-2) not
+    np.testing.assert_allclose(h.loss, losses, rtol=1e-12, atol=0)
+    for key in params:
+        np.testing.assert_allclose(model.params[key], params[key], rtol=1e-12, atol=1e-14)
+    # without online, the same truncate gives one update per batch
+    once = train(fresh_model(), task, batches, optim.Adam(0.05), np.random.default_rng(6),
+                 batch_size=B, truncate=k, progress=False)
+    assert once.steps == batches
+
+
+def test_online_needs_a_window_length():
+    model = Model(rnnlib.VanillaRNN(2, 3, np.random.default_rng(0)), 1,
+                  np.random.default_rng(0))
+    with pytest.raises(ValueError, match="give truncate"):
+        train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), online=True,
+              progress=False)
+    with pytest.raises(TypeError, match="online must be True or False"):
+        train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), truncate=2,
+              online="yes", progress=False)
