@@ -7,7 +7,8 @@ backpropagate without touching Python's recursion limit.
 
 The functions at the bottom (``tanh``, ``sigmoid``, ...) accept either a tensor or a plain
 array. On plain arrays they are ordinary numpy calls, so a cell written with them runs fast
-without gradients (for widgets) and records a graph when given tensors (for training).
+without gradients (no graph is recorded) and records a graph when given tensors (for
+training).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Backpropagation through time derived by hand: explicit reverse loops on plain arrays.
 
 Each takes its forward pass from the cell's own ``step`` (through :func:`rnnlib.run`) and is
-tested against the engine, :func:`rnnlib.bptt`. They exist because a loop written out is what
-the chapters derive, and because it is several times faster than the general engine (the
-forget-bias widget of chapter 6 redraws in milliseconds).
+tested against the engine, :func:`rnnlib.bptt`. They exist because a loop written out shows
+the derivation step by step, and because it is faster than the general engine, which records
+a graph (measured at T = 100, B = 8, n = 32: 1.7 times for the vanilla RNN, 2.8 times for the
+LSTM).
 
 **The vanilla RNN** (:func:`vanilla_bptt`). Forward, for t = 1..T:
 ``a_t = W s_{t-1} + U x_t + b``,  ``s_t = phi(a_t)``; the output is s_t.

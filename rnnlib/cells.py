@@ -1,12 +1,12 @@
-"""The recurrent cells of the course, each written once, reading like its equations.
+"""The recurrent cells, each written once, reading like their equations.
 
-Conventions (the same as the book's):
+Conventions:
 
 * the math uses column vectors, ``s_t = phi(W s_{t-1} + U x_t + b)``; weights are stored with
   the math's shape ``(n_out, n_in)`` and batched code computes ``s @ W.T``;
 * a batch of states has shape ``(B, n)``, a batch of inputs ``(B, m)``;
 * ``step(p, state, x)`` takes the parameters ``p`` as a dict, so the same code runs on plain
-  arrays (fast, for widgets) and on :class:`~rnnlib.autograd.Tensor` (to get gradients);
+  arrays (fast, no graph) and on :class:`~rnnlib.autograd.Tensor` (to get gradients);
 * a cell that carries two vectors (``c`` and ``h``) uses a tuple ``(c, h)`` as its state.
 
 Gates can be watched or overridden through a *probe*: a callable ``probe(name, value)`` that
@@ -29,7 +29,7 @@ from .init import Initializer, get_initializer
 Probe = Callable[[str, Any], Any]
 
 ACTIVATIONS = {"tanh": tanh, "sigmoid": sigmoid, "relu": _relu}
-# gamma: a bound on |phi'| (syllabus item 5). relu's derivative is 0 or 1.
+# gamma: a bound on |phi'|, so ||ds_t/ds_{t-1}|| <= gamma ||W||. relu's derivative is 0 or 1.
 ACTIVATION_GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}
 
 
@@ -88,8 +88,8 @@ class Cell:
     state_names: tuple[str, ...] = ("s",)
 
     def __init_subclass__(cls, **kwargs):
-        # every cell's own ``step`` stays as written (it reads like the equations, and the book
-        # shows its source); the checks of its arguments wrap it here, once per class
+        # every cell's own ``step`` stays as written (it reads like the equations, and its source
+        # can be shown as it is); the checks of its arguments wrap it here, once per class
         super().__init_subclass__(**kwargs)
         step = cls.__dict__.get("step")
         if step is not None and not hasattr(step, "__wrapped__"):
@@ -242,7 +242,8 @@ def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tupl
         raise ValueError(f"the initializer of {name!r} returned shape {arr.shape}; "
                          f"expected {shape}")
     if not np.isfinite(arr).all():
-        raise ValueError(f"the initializer of {name!r} returned NaN or inf; expected finite numbers")
+        raise ValueError(f"the initializer of {name!r} returned NaN or inf; expected finite "
+                         "numbers")
     return np.array(arr, dtype=np.float64) if given else arr
 
 
@@ -280,7 +281,7 @@ class VanillaRNN(Cell):
 
 
 class PrototypeLSTM(Cell):
-    """Gated incremental writes on an unbounded state (syllabus item 12).
+    """Gated incremental writes on an unbounded state.
 
     ``i, f, o = sigma(W_g s_{t-1} + U_g x_t + b_g)``;
     ``s~_t = phi(W (o_t * s_{t-1}) + U x_t + b)``; ``s_t = f_t * s_{t-1} + i_t * s~_t``.
@@ -314,7 +315,7 @@ class NormalizedPrototype(PrototypeLSTM):
 
 
 class GRU(Cell):
-    """A write gate coupled to the forget gate: ``f = z``, ``i = 1 - z`` (syllabus item 13).
+    """A write gate coupled to the forget gate: ``f = z``, ``i = 1 - z``.
 
     ``form="tutorial"`` (default) applies the reset gate to the state before the product:
     ``s~_t = phi(W (r_t * s_{t-1}) + U x_t + b)``.
@@ -380,7 +381,7 @@ class PseudoLSTM(Cell):
 
 
 class BasicLSTM(Cell):
-    """The LSTM: a cell state ``c`` and a gated, squashed shadow ``h`` (syllabus item 14).
+    """The LSTM: a cell state ``c`` and a gated, squashed shadow ``h``.
 
     ``i, f, o = sigma(W_g h_{t-1} + U_g x_t + b_g)``; ``c~_t = phi(W h_{t-1} + U x_t + b)``;
     ``c_t = f_t * c_{t-1} + i_t * c~_t``; ``h_t = o_t * phi(c_t)``; state ``(c, h)``, output ``h``.

@@ -129,7 +129,7 @@ class Stack:
         ``dL/dy_depth = u / B`` whatever the stack does, so the curve shows only how the layers
         carry the gradient back (the depth analogue of ``||dL/ds_t||`` over time).
         ``method="autograd"`` runs the engine; ``"by_hand"`` runs :func:`layer_backward`
-        (the same numbers, much faster: the widgets use it).
+        (the same numbers, much faster: no graph is recorded).
         """
         finite_array(x, "x"), finite_array(u, "u")  # checks only: keep the dtype (longdouble too)
         x, u = np.asarray(x), np.asarray(u)

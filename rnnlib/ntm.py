@@ -1,11 +1,11 @@
 """A Neural Turing Machine (Graves, Wayne and Danihelka 2014): a controller with a written memory.
 
-One write head and one read head. Every function here runs on plain arrays (fast forward passes
-for plots and widgets) and on :class:`~rnnlib.autograd.Tensor` (gradients for training), built
+One write head and one read head. Every function here runs on plain arrays (fast forward passes,
+no graph) and on :class:`~rnnlib.autograd.Tensor` (gradients for training), built
 only from the engine's ops. Shapes: batch ``B``, memory rows ``N``, row width ``M``
 (called ``width`` in code), controller size ``H``.
 
-Addressing, for one head at step t (syllabus item 17):
+Addressing, for one head at step t:
 
 * content:        ``w^c(i) = softmax_i(beta * K(k, M(i)))``, ``K`` the cosine similarity
 * interpolation:  ``w^g = g w^c + (1 - g) w_{t-1}``
@@ -200,7 +200,7 @@ class NTMState:
 
 @dataclass
 class Episode:
-    """A forward pass on plain arrays with everything recorded, for plots and widgets."""
+    """A forward pass on plain arrays with everything recorded (reads, writes, weightings)."""
 
     logits: np.ndarray   # (T, B, n_out)
     memory: np.ndarray   # (T + 1, B, N, M); index 0 is the initial memory
