@@ -1,12 +1,12 @@
-"""The hand-derived LSTM reverse pass (rnnlib/bptt_by_hand.py) against the engine, rnnlib.bptt.
-
-(The vanilla reverse pass is tested in tests/test_gradients.py.)"""
+"""The hand-derived reverse passes (rnnlib/bptt_by_hand.py), the vanilla RNN's and the LSTM's,
+against the engine, rnnlib.bptt, and against central differences."""
 
 import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib.bptt_by_hand import lstm_bptt, lstm_forward
+from rnnlib.bptt_by_hand import lstm_bptt, lstm_forward, vanilla_bptt
+from rnnlib.gradcheck import numerical_gradient, relative_error
 
 
 def _engine(cell, xs, dL_dout, state0=None):
@@ -72,3 +72,35 @@ def test_lstm_bptt_refuses_other_cells_and_shapes():
         lstm_bptt(cell, np.zeros((5, 2, 2)), np.zeros((5, 2, 4)))
     with pytest.raises(ValueError, match="dL_dout"):
         lstm_bptt(cell, np.zeros((5, 2, 3)), np.full((5, 2, 4), np.nan))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+@pytest.mark.parametrize("T", [1, 2, 7])
+def test_hand_bptt_equals_engine(activation, T):
+    rng = np.random.default_rng(T)
+    cell = rnnlib.random_cell("vanilla", 3, 5, rng, 0.6, activation=activation)
+    xs = rng.normal(size=(T, 4, 3))
+    state0 = rng.normal(size=(4, 5))
+    dL_dout = rng.normal(size=(T, 4, 5))
+    res = rnnlib.bptt(cell, xs, lambda out, w, extra: (out * dL_dout[w]).sum(), state0=state0)
+    grads, state_grads = vanilla_bptt(cell, xs, dL_dout, state0)
+    for name in ("W", "U", "b"):
+        assert np.max(np.abs(grads[name] - res.grads[name])) < 1e-10, name
+    engine_states = np.stack([g[0] for g in res.state_grads])
+    assert state_grads.shape == (T + 1, 4, 5)
+    assert np.max(np.abs(state_grads - engine_states)) < 1e-10
+
+
+def test_hand_bptt_matches_central_differences():
+    rng = np.random.default_rng(11)
+    cell = rnnlib.random_cell("vanilla", 2, 3, rng, 0.6)
+    xs, dL_dout = rng.normal(size=(4, 2, 2)), rng.normal(size=(4, 2, 3))
+    state0 = rng.normal(size=(2, 3))
+    grads, state_grads = vanilla_bptt(cell, xs, dL_dout, state0)
+
+    def value():
+        return float((rnnlib.run(cell, xs, state0).outputs * dL_dout).sum())
+
+    for name, arr in cell.params.items():
+        assert relative_error(grads[name], numerical_gradient(value, arr)) < 1e-6
+    assert relative_error(state_grads[0], numerical_gradient(value, state0)) < 1e-6

@@ -1,11 +1,11 @@
-"""Every cell's gradients against central differences, the losses' too, and the hand BPTT."""
+"""Every cell's gradients against central differences, the losses' and the model's too
+(the hand-derived reverse passes are tested in tests/test_bptt_by_hand.py)."""
 
 import numpy as np
 import pytest
 
 import rnnlib
 from rnnlib.autograd import Tensor
-from rnnlib.bptt_by_hand import vanilla_bptt
 from rnnlib.gradcheck import directional_check, numerical_gradient, relative_error
 from rnnlib.losses import cross_entropy, mse, readout
 from rnnlib.model import Model
@@ -149,38 +149,6 @@ def test_model_loss_and_grads_match_central_differences(task, truncate):
         numeric = numerical_gradient(lambda: model.loss(batch, task.kind), value)
         err = relative_error(grads[name], numeric)
         assert err < 1e-6, f"d/d{name}: {err:.2e}"
-
-
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
-@pytest.mark.parametrize("T", [1, 2, 7])
-def test_hand_bptt_equals_engine(activation, T):
-    rng = np.random.default_rng(T)
-    cell = rnnlib.random_cell("vanilla", 3, 5, rng, SCALE, activation=activation)
-    xs = rng.normal(size=(T, 4, 3))
-    state0 = rng.normal(size=(4, 5))
-    dL_dout = rng.normal(size=(T, 4, 5))
-    res = rnnlib.bptt(cell, xs, lambda out, w, extra: (out * dL_dout[w]).sum(), state0=state0)
-    grads, state_grads = vanilla_bptt(cell, xs, dL_dout, state0)
-    for name in ("W", "U", "b"):
-        assert np.max(np.abs(grads[name] - res.grads[name])) < 1e-10, name
-    engine_states = np.stack([g[0] for g in res.state_grads])
-    assert state_grads.shape == (T + 1, 4, 5)
-    assert np.max(np.abs(state_grads - engine_states)) < 1e-10
-
-
-def test_hand_bptt_matches_central_differences():
-    rng = np.random.default_rng(11)
-    cell = rnnlib.random_cell("vanilla", 2, 3, rng, SCALE)
-    xs, dL_dout = rng.normal(size=(4, 2, 2)), rng.normal(size=(4, 2, 3))
-    state0 = rng.normal(size=(2, 3))
-    grads, state_grads = vanilla_bptt(cell, xs, dL_dout, state0)
-
-    def value():
-        return float((rnnlib.run(cell, xs, state0).outputs * dL_dout).sum())
-
-    for name, arr in cell.params.items():
-        assert relative_error(grads[name], numerical_gradient(value, arr)) < 1e-6
-    assert relative_error(state_grads[0], numerical_gradient(value, state0)) < 1e-6
 
 
 def test_two_thousand_steps_backpropagate_without_recursion_error():
