@@ -22,7 +22,7 @@ failed=()
 # venv's ruff, pinned in requirements-test.txt (and in .pre-commit-config.yaml).
 lint_paths=(rnnlib tests scripts _ext benchmarks)
 echo "== ruff format --check ${lint_paths[*]}"
-if ! "$VENV/bin/ruff" format --check "${lint_paths[@]}"; then
+if ! "$VENV/bin/ruff" format --check --output-format concise "${lint_paths[@]}"; then
   failed+=("ruff format --check (run: ruff format ${lint_paths[*]})")
 fi
 echo "== ruff check ${lint_paths[*]}"
