@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import sigmoid
 from ..cells import Cell, GateProbe, make_cell
 from ..model import Model
 from ..optim import Adam
 from ..tasks import Batch, PulseTiming, Task
 from ..train import train
 from ..unroll import as_tuple, run
+from . import style
+from .judge import judge
 
 #: A gate value below 0.01 or above 0.99 counts as saturated (as in chapter 5).
 SATURATION = 0.01
@@ -170,3 +173,64 @@ def hit_verdict(a, b, names=("basic LSTM", "peephole LSTM"), z: float = 2.0) -> 
     return {"mean": mean, "sd": sd, "diff": diff, "se": se,
             "solved": np.array([int(np.sum(a > 0.99)), int(np.sum(b > 0.99))]),
             "verdict": verdict}
+
+
+def plot_peephole(result: dict):
+    """Timing hits per seed (bars) and the training loss of each run (log scale), for the dict
+    of :func:`peephole_comparison`."""
+    fig, (left, right) = style.figure(1, 2, figsize=(9, 3.4))
+    seeds = result["seeds"]
+    x = np.arange(len(seeds))
+    for k, name in enumerate(("lstm", "peephole")):
+        left.bar(x + (k - 0.5) * 0.38, result[name]["hit"], 0.38, color=style.cell_color(name),
+                 label=style.cell_label(name))
+        for loss in result[name]["loss"]:
+            right.plot(loss, color=style.cell_color(name), alpha=0.7)
+    left.set_xticks(x, [f"seed {s}" for s in seeds])
+    left.set(ylabel="pulses exactly on time", ylim=(0, 1.05),
+             title="timing accuracy on fresh sequences")
+    left.legend()
+    style.log_axis(right, "y")
+    right.set(xlabel="training step", ylabel="loss (log scale)",
+              title="training loss, one line per seed")
+    hits = {name: ", ".join(f"{h:.2f}" for h in result[name]["hit"])
+            for name in ("lstm", "peephole")}
+    return style.describe(fig, (
+        f"Left: bar chart of the fraction of pulses exactly on time for seeds "
+        f"{', '.join(str(s) for s in seeds)}, basic LSTM (blue: {hits['lstm']}) and peephole "
+        f"LSTM (cyan: {hits['peephole']}). Right: the training loss of each run (log scale) "
+        f"against the step, 0 to {result['lstm']['loss'].shape[1] - 1}."))
+
+
+def peephole_data() -> dict:
+    """Chapter 6's exercise: a peephole LSTM (n=3, m=2), a state (c, h) and an input."""
+    rng = np.random.default_rng(11)
+    cell = make_cell("peephole", 2, 3, rng)
+    for k in ("b_i", "b_f", "b_o", "b", "p_i", "p_f", "p_o"):
+        cell.params[k] = np.round(rng.normal(size=3), 2)
+    return {"params": cell.params, "c": np.array([[1.5, -0.4, 0.2]]),
+            "h": np.array([[0.1, -0.3, 0.6]]), "x": np.array([[0.5, 1.0]])}
+
+
+def check_peephole_step(answer) -> bool:
+    """Chapter 6: ``h_t`` (shape (1, 3)) of the peephole LSTM for :func:`peephole_data`.
+
+    Prints right or wrong and, when wrong, a hint (never the expected value).
+    """
+    d = peephole_data()
+    p, c_prev, h_prev, x = d["params"], d["c"], d["h"], d["x"]
+    cell = make_cell("peephole", 2, 3, np.random.default_rng(0))
+    c_new, h = cell.step(p, (c_prev, h_prev), x)
+    # a typical slip: the read gate looks at c_{t-1} instead of the new c_t
+    o_old = sigmoid(h_prev @ p["W_o"].T + x @ p["U_o"].T + p["p_o"] * c_prev + p["b_o"])
+    # another: no peepholes at all (the basic LSTM's step)
+    basic = make_cell("lstm", 2, 3, np.random.default_rng(0))
+    _, h_basic = basic.step({k: v for k, v in p.items() if not k.startswith("p_")},
+                            (c_prev, h_prev), x)
+    return judge("peephole h_t", answer, h,
+                 hint="Compute i and f with p_i * c_{t-1} and p_f * c_{t-1}, the new c_t, then "
+                      "o from p_o * c_t, and h_t = o * tanh(c_t).",
+                 near={"old c": (o_old * np.tanh(c_new), ("Your read gate looked at c_{t-1}; "
+                                 "in eq-peephole o_t sees the new cell state c_t.")),
+                       "no peepholes": (h_basic, ("This is the basic LSTM's h_t: the peephole "
+                                        "terms p_i, p_f, p_o are missing."))})

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from ..book import char_memory, depth, gradient_decay, ntm_copy, sensitivity
-from . import LiveWidget, part2
+from ..book import (
+    char_memory,
+    depth,
+    gradient_decay,
+    lstm_gradient_flow,
+    ntm_copy,
+    sensitivity,
+    state_growth,
+)
+from . import LiveWidget
 
 
 def ntm_episode_widget() -> LiveWidget:
@@ -15,8 +23,8 @@ def ntm_episode_widget() -> LiveWidget:
 WIDGETS = {
     "gradient decay (ch. 2)": gradient_decay.gradient_decay_widget,
     "morphing (ch. 2)": sensitivity.morphing_widget,
-    "gate playground (ch. 5)": part2.gate_playground,
-    "forget-gate bias (ch. 6)": part2.forget_bias_widget,
+    "gate playground (ch. 5)": state_growth.gate_playground,
+    "forget-gate bias (ch. 6)": lstm_gradient_flow.forget_bias_widget,
     "depth (ch. 8)": depth.depth_widget,
     "NTM episode (ch. 9)": ntm_episode_widget,
     "character memory (ch. 10)": char_memory.chapter_widget,
