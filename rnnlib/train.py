@@ -123,7 +123,8 @@ def train(
     if not isinstance(task, Task):
         raise TypeError(f"expected an rnnlib task (rnnlib.tasks), got {type(task).__name__}")
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"expected an rnnlib optimizer (rnnlib.optim), got {type(optimizer).__name__}")
+        raise TypeError(
+            f"expected an rnnlib optimizer (rnnlib.optim), got {type(optimizer).__name__}")
     steps = integer(steps, "steps")
     generator(rng)
     batch_size = integer(batch_size, "batch_size")
@@ -196,14 +197,15 @@ def train(
             optimizer.step(model.params, grads)
         if reason:
             break
-        if progress and (step % 10 == 0 or step == steps - 1):
+        if progress and losses and (step % 10 == 0 or step == steps - 1):
             bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
     if progress:
         bar.close()
     if reason:
         print(message)
     else:
-        message = f"trained {steps} steps; final loss {losses[-1]:.4g}"
+        message = (f"trained {steps} steps; final loss {losses[-1]:.4g}" if losses else
+                   f"trained {steps} steps; no window scored a position, so nothing was updated")
     return History(np.array(losses), np.array(norms), np.array(times), bool(reason), message,
                    reason)
 

@@ -272,6 +272,19 @@ def test_online_needs_a_window_length():
     with pytest.raises(ValueError, match="give truncate"):
         train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), online=True,
               progress=False)
+    # online, a window that scores nothing only moves the state on
+    from rnnlib.tasks import DelayedRecall
+
+    recall = Model(rnnlib.VanillaRNN(3, 4, np.random.default_rng(1)), 3, np.random.default_rng(1))
+    before = {k: v.copy() for k, v in recall.params.items()}
+    h = train(recall, DelayedRecall(delay=4, length=6), 2, optim.SGD(0.1),
+              np.random.default_rng(0), truncate=2, online=True, progress=False)  # 1 of 3 scores
+    assert h.steps == 2 * 1 and not h.diverged
+    h = train(recall, DelayedRecall(delay=4, length=5), 2, optim.SGD(0.1),
+              np.random.default_rng(0), truncate=6, online=True, progress=False)
+    assert h.steps == 2 and "final loss" in h.message
+    for k, v in before.items():
+        assert not np.array_equal(recall.params[k], v) or k == "c"
     with pytest.raises(TypeError, match="online must be True or False"):
         train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), truncate=2,
               online="yes", progress=False)
