@@ -281,8 +281,8 @@ def plot_long_lag(results: dict, ax=None):
                                     if cell == "lstm" else "")
         ax.plot(np.array(lags) * 10 ** offset, means, color=cell_color(cell), lw=1.6,
                 label=label)
-        trends.append(f"the {cell_label(cell)}'s from {means[0]:.2g} at T = {lags[0]} to "
-                      f"{means[-1]:.2g} at T = {lags[-1]}")
+        trends.append(f"from {means[0]:.2g} at T = {lags[0]} to {means[-1]:.2g} at T = "
+                      f"{lags[-1]} for the {cell_label(cell)}")
     ax.axhline(results["chance_mse"], color="black", ls=":", lw=1.2, label="chance (1/6)")
     log_axis(ax, "y")
     log_axis(ax, "x")
@@ -297,7 +297,7 @@ def plot_long_lag(results: dict, ax=None):
         f"Log-log plot of the test MSE against the sequence length T = "
         f"{', '.join(map(str, lags))}: a dot per seed ({n_seeds} per cell and lag), a line "
         f"through the means, a dotted line at the chance MSE {results['chance_mse']:.3f}. The "
-        f"mean goes {'; '.join(trends)}."))
+        f"mean test MSE goes {'; '.join(trends)}."))
 
 
 # -- command line --------------------------------------------------------------------------

@@ -177,7 +177,7 @@ def test_the_figure_draws_every_seed_in_the_book_palette_and_describes_it():
         assert colors == {style.CELL_COLORS[c] for c in long_lag.FULL.cells}
         text = fig._wm_description
         gru = [np.mean(_seeds(T, "gru")) for T in (25, 200)]
-        assert f"the GRU's from {gru[0]:.2g} at T = 25 to {gru[1]:.2g} at T = 200" in text
+        assert f"from {gru[0]:.2g} at T = 25 to {gru[1]:.2g} at T = 200 for the GRU" in text
         assert "chance MSE 0.167" in text
     finally:
         plt.close(fig)
