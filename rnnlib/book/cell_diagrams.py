@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .style import new_figure
+from .style import GATE_COLORS, cell_label, describe, new_figure
 
 Node = tuple[str, str, str, list[str]]
 
@@ -36,6 +36,7 @@ NODE_STYLE = {
     "opbox": {"shape": "box", "face": "white", "edge": "black", "half_width": 0.55},
     "output": {"shape": "box", "face": "#dbf0db", "edge": "#2ca02c", "half_width": 0.72},
 }
+LABEL_SIZE = 9.0  # pt, every label: the boxes are sized for it (the figure's text is 10 pt)
 HALF_HEIGHT = 0.21  # of a box; a circle's radius is its half width
 COLUMN_PITCH = 2.0  # distance between the centres of two columns
 ROW_PITCH = 1.0
@@ -48,7 +49,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
     ],
     "prototype": [
         ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("o", "gate", r"$\sigma$ o", ["s_prev", "x"]), ("i", "gate", r"$\sigma$ i", ["s_prev", "x"]),
+        ("o", "gate", r"$\sigma$ o", ["s_prev", "x"]),
+        ("i", "gate", r"$\sigma$ i", ["s_prev", "x"]),
         ("f", "gate", r"$\sigma$ f", ["s_prev", "x"]),
         ("read", "op", r"$\odot$", ["o", "s_prev"]),
         ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
@@ -59,7 +61,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
     ],
     "gru": [
         ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
-        ("r", "gate", r"$\sigma$ r", ["s_prev", "x"]), ("z", "gate", r"$\sigma$ z", ["s_prev", "x"]),
+        ("r", "gate", r"$\sigma$ r", ["s_prev", "x"]),
+        ("z", "gate", r"$\sigma$ z", ["s_prev", "x"]),
         ("read", "op", r"$\odot$", ["r", "s_prev"]),
         ("one_minus", "op", "1−", ["z"]),
         ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
@@ -71,7 +74,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
     "pseudo": [
         ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
         ("squash", "op", r"$\phi$", ["s_prev"]),
-        ("o", "gate", r"$\sigma$ o", ["squash", "x"]), ("i", "gate", r"$\sigma$ i", ["squash", "x"]),
+        ("o", "gate", r"$\sigma$ o", ["squash", "x"]),
+        ("i", "gate", r"$\sigma$ i", ["squash", "x"]),
         ("f", "gate", r"$\sigma$ f", ["squash", "x"]),
         ("read", "op", r"$\odot$", ["o", "squash"]),
         ("cand", "layer", r"$\phi$ layer $\tilde s_t$", ["read", "x"]),
@@ -85,7 +89,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
     "lstm": [
         ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
         ("x", "input", "$x_t$", []),
-        ("i", "gate", r"$\sigma$ i", ["h_prev", "x"]), ("f", "gate", r"$\sigma$ f", ["h_prev", "x"]),
+        ("i", "gate", r"$\sigma$ i", ["h_prev", "x"]),
+        ("f", "gate", r"$\sigma$ f", ["h_prev", "x"]),
         ("cand", "layer", r"$\phi$ layer $\tilde c_t$", ["h_prev", "x"]),
         ("o", "gate", r"$\sigma$ o", ["h_prev", "x"]),
         ("keep", "op", r"$\odot$", ["f", "c_prev"]),
@@ -119,6 +124,119 @@ CELL_DIAGRAMS["peephole"] = [
 ]
 
 
+def _spec_of(name_or_spec) -> Sequence[Node]:
+    if isinstance(name_or_spec, str):
+        if name_or_spec not in CELL_DIAGRAMS:
+            raise ValueError(f"no diagram for {name_or_spec!r}; expected one of "
+                             f"{sorted(CELL_DIAGRAMS)} or a list of nodes")
+        return CELL_DIAGRAMS[name_or_spec]
+    return name_or_spec
+
+
+_SUB = str.maketrans("t-1", "ₜ₋₁")
+_PLAIN = ((r"\div\sqrt{\mathrm{Var}+1}", "÷ √(Var + 1)"), (r"\tilde s", "s̃"),
+          (r"\tilde c", "c̃"), (r"\phi", "φ"), (r"\sigma", "σ"), (r"\odot", "⊙"), ("$", ""))
+
+
+def plain_label(label: str) -> str:
+    """A node's label as plain text: ``$s_{t-1}$`` -> ``sₜ₋₁``, ``$\\phi$ layer`` -> ``φ layer``."""
+    for tex, text in _PLAIN:
+        label = label.replace(tex, text)
+    label = label.replace("_{t-1}", "_t-1")
+    out, k = [], 0
+    while k < len(label):
+        if label[k] == "_":
+            sub = "t-1" if label.startswith("t-1", k + 1) else label[k + 1]
+            out.append(sub.translate(_SUB))
+            k += 1 + len(sub)
+        else:
+            out.append(label[k])
+            k += 1
+    return "".join(out)
+
+
+def diagram_description(name_or_spec, name: str | None = None) -> str:
+    """What a cell's diagram shows, in words, for a reader who cannot see it.
+
+    Derived from the description alone, like the drawing: the inputs, then each gate, layer
+    and state as an equation of what feeds it, e.g. for the prototype LSTM
+    ``gates o, i, f = σ(sₜ₋₁, xₜ); s̃ₜ = φ layer(o ⊙ sₜ₋₁, xₜ); output sₜ = f ⊙ sₜ₋₁ + i ⊙ s̃ₜ``.
+    """
+    spec = _spec_of(name_or_spec)
+    parents = _check_spec(spec)
+    if name is None:
+        name = cell_label(name_or_spec) if isinstance(name_or_spec, str) else "cell"
+    nodes = {node[0]: node for node in spec}
+    children: dict[str, list[str]] = {k: [] for k in nodes}
+    for k, ps in parents.items():
+        for p in ps:
+            children[p].append(k)
+
+    def holder(k):
+        """The state or output box that shows node k's value, if there is one."""
+        return next((c for c in children[k] if nodes[c][1] in ("state", "output")
+                     and parents[c] == [k]), None)
+
+    def display(k):
+        return plain_label(nodes[k][2]).replace(" = output", "").replace("output ", "")
+
+    def expression(k) -> str:
+        _, kind, label, ps = nodes[k]
+        args = [named(p) for p in ps]
+        if kind == "gate":
+            return f"σ({', '.join(args)})"
+        if kind == "layer":
+            return f"φ layer({', '.join(args)})"
+        if kind in ("state", "output"):
+            return expression(ps[0]) if holder(ps[0]) == k else args[0]
+        text = plain_label(label)
+        if text == "⊙":
+            return " ⊙ ".join(f"({a})" if " + " in a else a for a in args)
+        if text == "+":
+            return " + ".join(args)
+        if text == "1−":
+            return f"(1 − {args[0]})"
+        if text == "φ":
+            return f"φ({args[0]})"
+        return f"({args[0]}) {text}"
+
+    def named(k) -> str:
+        _, kind, label, ps = nodes[k]
+        if not ps or kind in ("state", "output"):
+            return display(k)
+        if kind == "gate":
+            return plain_label(label).split()[-1]
+        if holder(k) is not None:
+            return display(holder(k))
+        if kind == "layer" and "layer " in plain_label(label):
+            return plain_label(label).split("layer ")[-1]
+        return expression(k)
+
+    inputs = [display(k) for k, ps in parents.items() if not ps]
+    parts, done = [], set()
+    for k, (_, kind, label, ps) in nodes.items():
+        if not ps or k in done:
+            continue
+        if kind == "gate":
+            group = [g for g, node in nodes.items() if node[1] == "gate" and parents[g] == ps]
+            done.update(group)
+            letters = ", ".join(named(g) for g in group)
+            parts.append(f"{'gates' if len(group) > 1 else 'gate'} {letters} = "
+                         f"{expression(k)}")
+        elif kind == "layer":
+            if holder(k) is None:
+                parts.append(f"{named(k)} = {expression(k)}")
+        elif kind in ("state", "output"):
+            lead = "output " if kind == "output" else "new state "
+            if "output" in plain_label(label) and "=" not in plain_label(label):
+                parts.append(f"output {expression(k)}")
+            else:
+                parts.append(f"{lead}{display(k)} = {expression(k)}")
+    listed = ", ".join(inputs[:-1]) + " and " + inputs[-1] if len(inputs) > 1 else inputs[0]
+    return (f"Dataflow diagram of the {name}, left to right from the inputs {listed}: "
+            + "; ".join(parts) + ".")
+
+
 def _check_spec(spec: Sequence[Node]) -> dict[str, list[str]]:
     ids = [node[0] for node in spec]
     if len(set(ids)) != len(ids):
@@ -129,7 +247,8 @@ def _check_spec(spec: Sequence[Node]) -> dict[str, list[str]]:
             raise ValueError(f"a node is (id, kind, label, parents); got {node!r}")
         nid, kind, _, ps = node
         if kind not in NODE_STYLE:
-            raise ValueError(f"node {nid!r} has kind {kind!r}; expected one of {sorted(NODE_STYLE)}")
+            raise ValueError(f"node {nid!r} has kind {kind!r}; expected one of "
+                             f"{sorted(NODE_STYLE)}")
         missing = [p for p in ps if p not in parents]
         if missing:
             known = [p for p in ps if p in ids]
@@ -329,25 +448,19 @@ def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
     layers, circles are elementwise operations, green boxes the output. Every edge ends in an
     arrowhead at the node it feeds; a dot marks where one value branches to several nodes.
     Artists carry ids for tests: ``node:<id>`` for boxes, ``edge:<parent>-><child>`` for edges.
+    The figure is described by :func:`diagram_description` (added to the figure's description
+    when ``ax`` belongs to a figure that already has one).
     """
     from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-    from .style import GATE_COLORS
-    from .style import cell_label as _label
-
-    if isinstance(name_or_spec, str):
-        if name_or_spec not in CELL_DIAGRAMS:
-            raise ValueError(f"no diagram for {name_or_spec!r}; expected one of "
-                             f"{sorted(CELL_DIAGRAMS)} or a list of nodes")
-        spec = CELL_DIAGRAMS[name_or_spec]
-    else:
-        spec = name_or_spec
+    spec = _spec_of(name_or_spec)
     geo = diagram_geometry(spec)
     boxes = geo["boxes"]
     x_lo = min(b[0] for b in boxes.values()) - 0.15
     x_hi = max(b[2] for b in boxes.values()) + 0.15
     y_lo = min(b[1] for b in boxes.values()) - 0.35
     y_hi = max(b[3] for b in boxes.values()) + 0.35
+    ax_given = ax is not None
     fig, ax = new_figure(ax, figsize=(0.62 * (x_hi - x_lo) + 0.3, 0.62 * (y_hi - y_lo) + 0.6))
     kinds = {node[0]: node[1] for node in spec}
     for p, k, pts in geo["edges"]:
@@ -368,20 +481,21 @@ def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
         if style["shape"] == "circle":
             ax.add_patch(Circle((xc, yc), (x1 - x0) / 2, facecolor=style["face"], edgecolor=edge,
                                 lw=1.3, zorder=2, gid=f"node:{nid}"))
-            fontsize = 11 if label.startswith("$") or len(label) == 1 else 8
         else:
             ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,"
                                         "rounding_size=0.05", facecolor=style["face"],
                                         edgecolor=edge, lw=1.5 if kind == "gate" else 1.1,
                                         zorder=2, gid=f"node:{nid}"))
-            fontsize = 9
-        ax.text(xc, yc, label, ha="center", va="center", fontsize=fontsize, zorder=3)
+        ax.text(xc, yc, label, ha="center", va="center", fontsize=LABEL_SIZE, zorder=3)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     ax.set_aspect("equal")
     ax.axis("off")
     if title is None and isinstance(name_or_spec, str):
-        title = _label(name_or_spec)
+        title = cell_label(name_or_spec)
     if title:
         ax.set_title(title)
-    return fig
+    # Several diagrams drawn into one figure: each adds its description to the figure's.
+    text = diagram_description(spec, name=title or "cell")
+    previous = getattr(fig, "_wm_description", None) if ax_given else None
+    return describe(fig, f"{previous} {text}" if previous else text)
