@@ -181,3 +181,14 @@ def test_the_figure_draws_every_seed_in_the_book_palette_and_describes_it():
         assert "chance MSE 0.167" in text
     finally:
         plt.close(fig)
+
+
+@pytest.mark.regenerate
+def test_the_committed_quick_results_regenerate_exactly():
+    """Bit for bit on the machine that wrote them (opt-in: --regenerate -m regenerate)."""
+    fresh = long_lag.run_config(long_lag.QUICK)
+    committed = long_lag.load_results("quick")
+    assert fresh["sizes"] == committed["sizes"]
+    keys = ("test_mse", "val_mse", "curve_val_mse", "train_loss", "steps", "diverged")
+    for a, b in zip(fresh["runs"], committed["runs"]):
+        assert {k: a[k] for k in keys} == {k: b[k] for k in keys}, (a["cell"], a["lag"])
