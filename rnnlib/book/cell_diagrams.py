@@ -13,8 +13,12 @@ parents, in the cell's equations). The drawing is derived from that description 
   each other; edges from the same source share tracks (a bus) and a dot marks each branch.
 
 No edge passes under a box, and every edge starts on its source and ends on its destination:
-``tests/test_cell_diagrams.py`` checks both on the drawn artists, and checks that the drawn
+``tests/book/test_cell_diagrams.py`` checks both on the drawn artists, and checks that the drawn
 edges are the dataflow of the cell's equations.
+
+Chapters 4 to 6 draw every cell with :func:`draw_cell_diagram`; its figure is described for a
+reader who cannot see it by :func:`diagram_description`, the cell's equations read off the same
+description (``gates o, i, f = σ(sₜ₋₁, xₜ); ...``).
 """
 
 from __future__ import annotations
