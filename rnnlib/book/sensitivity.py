@@ -314,7 +314,7 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
     if linear is not None:
         title += "\nsolid: two float64 runs; dashed: linearized (exact to first order)"
     ax.set_title(title)
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper left", ncol=2)
     kind = "linearized ratio" if linear is not None else "ratio of the two runs"
     return describe(fig, (
         f"Line plot, log scale, of the distance between two runs divided by the nudge "
@@ -400,7 +400,7 @@ class MorphingView(View):
         self.nudged = [self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4,
                                              linestyle="--")[0]) for k in range(units)]
         self.t0_top = self.dynamic(top.axvline(1, color=GREY, linestyle=":", linewidth=1))
-        log_axis(bottom, "y")
+        log_axis(bottom, "y", every=2)  # 10⁻¹⁴, 10⁻¹⁰, ..., 10²
         self.distance = self.dynamic(bottom.plot([1], [1], color=BLACK)[0])
         self.eps_line = self.dynamic(bottom.axhline(1.0, color=GREY, linestyle="--", linewidth=1))
         self.t0_bottom = self.dynamic(bottom.axvline(1, color=GREY, linestyle=":", linewidth=1))
