@@ -111,3 +111,67 @@ def test_hit_verdict():
         peephole_timing.hit_verdict([1.0], [1.0, 0.0])
     with pytest.raises(ValueError):
         peephole_timing.hit_verdict([1.0, 2.0], [1.0, 0.0])
+
+
+def test_peephole_comparison_and_its_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib.book import style
+
+    result = peephole_timing.peephole_comparison(seeds=(0, 1), steps=6, n=3, batch=4,
+                                                 task=PulseTiming(8, 2), eval_batch=16)
+    assert result["seeds"] == (0, 1) and result["lstm"]["loss"].shape == (2, 6)
+    one = peephole_timing.train_timing("peephole", 1, steps=6, n=3, batch=4,
+                                       task=PulseTiming(8, 2), eval_batch=16)
+    np.testing.assert_array_equal(result["peephole"]["loss"][1], one["loss"])
+    assert result["peephole"]["hit"][1] == one["hit"]
+    fig = peephole_timing.plot_peephole(result)
+    bars, losses = fig.axes
+    heights = [bar.get_height() for bar in bars.patches]
+    np.testing.assert_array_equal(heights, np.concatenate([result["lstm"]["hit"],
+                                                           result["peephole"]["hit"]]))
+    assert bars.patches[0].get_facecolor()[:3] == matplotlib.colors.to_rgb(
+        style.cell_color("lstm"))
+    assert bars.patches[2].get_facecolor()[:3] == matplotlib.colors.to_rgb(
+        style.cell_color("peephole"))
+    np.testing.assert_array_equal(losses.get_lines()[0].get_ydata(), result["lstm"]["loss"][0])
+    assert losses.get_yscale() == "log"
+    hits = ", ".join(f"{h:.2f}" for h in result["peephole"]["hit"])
+    assert f"peephole LSTM (cyan: {hits})" in fig._wm_description
+    plt.close("all")
+
+
+def _peephole_answer():
+    d = peephole_timing.peephole_data()
+    cell = rnnlib.make_cell("peephole", 2, 3, np.random.default_rng(0))
+    return d, cell.step(d["params"], (d["c"], d["h"]), d["x"])
+
+
+def test_exercise_checks(capsys):
+    d, (_, h) = _peephole_answer()
+    assert peephole_timing.check_peephole_step(h)
+    cell = rnnlib.make_cell("peephole", 2, 3, np.random.default_rng(5))
+    assert peephole_timing.check_peephole_step(cell.step(d["params"], (d["c"], d["h"]), d["x"])[1])
+    assert "correct" in capsys.readouterr().out
+
+
+def test_chapter6_checks_never_print_the_answer(capsys):
+    d, (c_new, h) = _peephole_answer()
+    assert peephole_timing.check_peephole_step(h)
+    assert not peephole_timing.check_peephole_step(h + 0.01)
+    assert not peephole_timing.check_peephole_step(h[0])
+    p = d["params"]
+    o_old = rnnlib.sigmoid(d["h"] @ p["W_o"].T + d["x"] @ p["U_o"].T + p["p_o"] * d["c"]
+                           + p["b_o"])
+    assert not peephole_timing.check_peephole_step(o_old * np.tanh(c_new))
+    basic = rnnlib.make_cell("lstm", 2, 3, np.random.default_rng(0))
+    no_peep = {k: v for k, v in p.items() if not k.startswith("p_")}
+    assert not peephole_timing.check_peephole_step(basic.step(no_peep, (d["c"], d["h"]),
+                                                              d["x"])[1])
+    out = capsys.readouterr().out
+    assert "looked at c_{t-1}" in out and "shape (1, 3)" in out and "peephole terms" in out
+    for value in np.ravel(h):
+        assert f"{value:.6g}" not in out and f"{value:.3f}" not in out
