@@ -134,7 +134,7 @@ def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
         print(f"BPTT gradients: not yet. Missing {missing}; expected keys {sorted(expected)}.")
         return False
     if all(np.all(np.asarray(grads[key]) == 0) for key in ("W", "U", "b")):
-        print("BPTT gradients: not yet. All your gradients are zero: write the reverse loop "
+        print("BPTT gradients: not yet. All your gradients are zero: write the reverse loop\n"
               "for delta_t, then sum g_t s_{t-1}^T, g_t x_t^T and g_t over the steps.")
         return False
     # A common slip: each step's direct term only, no W^T term from the step after. That is
