@@ -165,15 +165,16 @@ def plot_grad_flow(norms: dict, ax=None, title=None, carousel: dict | None = Non
         f"cell; at t = 0 each keeps this fraction of its value at t = {T}: {ends}."))
 
 
-def plot_grad_flow_biases(flow: dict, carousel: dict):
+def plot_grad_flow_biases(flow: dict, carousel: dict, titles: dict | None = None):
     """Side by side, :func:`plot_grad_flow` for each keep-gate bias of ``flow``
-    (bias -> {cell name -> (T + 1,)}), with the LSTM's carousel prediction (bias -> (T + 1,))."""
+    (bias -> {cell name -> (T + 1,)}), with the LSTM's carousel prediction (bias -> (T + 1,));
+    ``titles``: bias -> panel title (default "keep-gate bias b")."""
     biases = list(flow)
     fig, axes = style.figure(1, len(biases), figsize=(10, 3.8), sharey=True)
     parts = []
     for ax, b in zip(np.atleast_1d(axes), biases):
         plot_grad_flow(flow[b], ax=ax, carousel={"lstm": carousel[b]},
-                       title=f"keep-gate bias {b:g}")
+                       title=(titles or {}).get(b, f"keep-gate bias {b:g}"))
         lstm, van = flow[b]["lstm"], flow[b]["vanilla"]
         T = len(lstm) - 1
         parts.append(f"at bias {b:g} fifty steps back the LSTM keeps "
@@ -318,7 +319,7 @@ def plot_carousel_table(table: dict, ax=None, title: str | None = None):
     S = len(table["seeds"])
     jitter = (np.arange(S) - (S - 1) / 2) * 0.04
     for key, color, label in (("full", style.cell_color("lstm"), "measured (exact gradient)"),
-                              ("carousel", style.ORANGE, "carousel alone: product of f_t")):
+                              ("carousel", style.BROWN, "carousel alone: product of f_t")):
         values = table[key]
         for j in range(S):
             ax.plot(b + jitter[j], values[:, j], "o", ms=3.5, color=color, alpha=0.6)
@@ -381,12 +382,17 @@ def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, se
             "vanilla": np.linalg.norm(ds, axis=(1, 2))}
 
 
-FORGET_BIAS_ALT = (
-    "Line plot of the gradient norm (log scale, 10⁻¹² to 10³) against the step t, for a loss at "
-    "the last step T: a basic LSTM's measured ||dL/dc_t|| (solid blue), what the product of its "
-    "forget gates alone would carry back (dotted blue) and a vanilla RNN's ||dL/ds_t|| (dashed "
-    "grey). The sliders set the LSTM's forget-gate bias and T; a larger bias lifts both blue "
-    "lines, and away from small recurrent weights the solid one stays above the dotted one.")
+def forget_bias_alt(forget_bias: float = 0.0, T: int = 100) -> str:
+    """The forget-bias widget's description, with the numbers of its default setting."""
+    d = forget_bias_compute(forget_bias, T)
+    return (
+        "Line plot of the gradient norm (log scale, 10⁻¹² to 10³) against the step t, for a loss "
+        "at the last step T: a basic LSTM's measured ||dL/dc_t|| (solid blue), what the product "
+        "of its forget gates alone would carry back (dotted blue) and a vanilla RNN's ||dL/ds_t|| "
+        "(dashed grey); sliders set the LSTM's forget-gate bias and T. At the default (bias "
+        f"{forget_bias:g}, T = {T}) the LSTM keeps {_sci(d['lstm'][0] / d['lstm'][-1])} of its "
+        f"final gradient at t = 0, the carousel alone {_sci(d['carousel'][0] / d['carousel'][-1])}"
+        f", the vanilla RNN {_sci(d['vanilla'][0] / d['vanilla'][-1])}.")
 
 
 class ForgetBiasView(View):
@@ -415,7 +421,7 @@ class ForgetBiasView(View):
                title="Gradient reaching step t from a loss at the last step")
         style.log_axis(ax, "y", every=3)
         ax.set_ylim(1e-12, 1e3)
-        style.describe(self.figure, FORGET_BIAS_ALT)
+        style.describe(self.figure, forget_bias_alt())
 
     def update(self, data: dict) -> None:
         ax = self.axes[0, 0]
@@ -448,8 +454,9 @@ def forget_bias_widget() -> LiveWidget:
     }
     # On the website: every bias of the live widget, the length in steps of 30 (10 to 280).
     grid = {"T": Step(30, max=280)}
-    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(), static_grid=grid,
-                      alt=FORGET_BIAS_ALT)
+    view = ForgetBiasView()
+    return LiveWidget(controls, forget_bias_compute, view, static_grid=grid,
+                      alt=view.figure._wm_description)
 
 
 # -- the exercise ----------------------------------------------------------------------------

@@ -187,9 +187,9 @@ def plot_peephole(result: dict):
         for loss in result[name]["loss"]:
             right.plot(loss, color=style.cell_color(name), alpha=0.7)
     left.set_xticks(x, [f"seed {s}" for s in seeds])
-    left.set(ylabel="pulses exactly on time", ylim=(0, 1.05),
+    left.set(ylabel="pulses exactly on time", ylim=(0, 1.3), yticks=np.linspace(0, 1, 6),
              title="timing accuracy on fresh sequences")
-    left.legend()
+    left.legend(loc="upper center", ncols=2)
     style.log_axis(right, "y")
     right.set(xlabel="training step", ylabel="loss (log scale)",
               title="training loss, one line per seed")

@@ -210,7 +210,10 @@ def test_forget_bias_view_draws_the_carousel_line(widget):
     # the book's palette and a description, for the live figure and the site's
     assert view.lstm_line.get_color() == style.cell_color("lstm")
     assert view.vanilla_line.get_color() == style.cell_color("vanilla")
-    assert view.figure._wm_description == lg.FORGET_BIAS_ALT == widget.alt_text()
+    assert view.figure._wm_description == lg.forget_bias_alt() == widget.alt_text()
+    default = lg.forget_bias_compute(0.0, 100)
+    assert f"the vanilla RNN {lg._sci(default['vanilla'][0] / default['vanilla'][-1])}." in (
+        widget.alt_text())
     assert view.axes[0, 0].get_yscale() == "log"
 
 
