@@ -177,6 +177,11 @@ def growth_summary(record: dict) -> dict:
             "n_seeds": peak.shape[1], "tail": tail}
 
 
+def _two_figures(value: float) -> str:
+    """``value`` to 2 significant figures, plainly: ``220``, ``3.6``."""
+    return f"{float(f'{value:.2g}'):g}"
+
+
 def plot_boundedness_seeds(table: dict):
     """State norm and saturated fraction against the weight scale: median and range of seeds.
 
@@ -209,7 +214,7 @@ def plot_boundedness_seeds(table: dict):
     top = len(scales) - 1
     med_norm = np.median(table["norm"][:, :, top], axis=0)  # (C,)
     med_sat = np.median(table["saturated"][:, :, top], axis=0)
-    at_top = "; ".join(f"{style.cell_label(c)} {med_norm[a]:.2g} ({med_sat[a]:.2f})"
+    at_top = "; ".join(f"{style.cell_label(c)} {_two_figures(med_norm[a])} ({med_sat[a]:.2f})"
                        for a, c in enumerate(cells))
     return style.describe(fig, (
         "Two panels against the weight scale ("

@@ -137,7 +137,8 @@ def test_plots_draw_median_and_range():
     assert line.get_color() == style.cell_color("prototype")
     assert fig.axes[0].get_yscale() == "log"
     text = fig._wm_description
-    assert f"prototype LSTM {np.median(table['norm'][:, 0, 1]):.2g}" in text  # at scale 2
+    median = float(f"{np.median(table['norm'][:, 0, 1]):.2g}")  # at scale 2
+    assert f"prototype LSTM {median:g} (" in text
     record = state_growth.early_training_over_seeds(cells=("gru",), seeds=(0, 1, 2), steps=3,
                                                     n=4)
     fig = state_growth.plot_early_training(record)
