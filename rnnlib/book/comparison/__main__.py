@@ -40,11 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     config = FULL if args.full else QUICK
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one BLAS thread per worker process
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # --check reads the saved results first: a missing file fails now, not after the runs
+    saved = load_results(config.name, args.out) if args.check else None
     results = run_config(config, workers=args.workers, progress=True)
     print(f"{config.name}: {len(results['sweep']) + len(results['runs'])} runs in "
           f"{results['wall_time_s']} s with {results['workers']} worker(s)")
-    if args.check:
-        diff = max_relative_difference(results, load_results(config.name, args.out))
+    if saved is not None:
+        diff = max_relative_difference(results, saved)
         print(f"largest relative difference from the saved results: {diff:.3g} (tolerance {RTOL})")
         return 0 if diff <= RTOL else 1
     for path in save_results(results, args.out).values():

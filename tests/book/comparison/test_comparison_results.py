@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 
 import pytest
 
@@ -97,6 +98,9 @@ def test_the_command_line_writes_or_checks(quick, tmp_path, monkeypatch, capsys)
     assert asked == [("quick", None, True), ("quick", None, True)]
     with pytest.raises(FileNotFoundError, match="compare_full.json"):
         cli.main(["--full", "--workers", "1", "--check", "--out", str(tmp_path)])
+    assert len(asked) == 2  # a missing file to check against fails before any run
+    shutil.copy(comparison.results_file("quick"), tmp_path / "compare_full.json")
+    assert cli.main(["--full", "--workers", "1", "--check", "--out", str(tmp_path)]) == 0
     assert asked[-1] == ("full", 1, True)
     moved = dict(quick["runs"][0], test_loss=quick["runs"][0]["test_loss"] * (1 + 1e-3))
     monkeypatch.setattr(cli, "run_config",
