@@ -167,8 +167,10 @@ def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, in
                                                weight_scale, T):
     settings = {"cell": cell, "mode": mode, "i": value, "f": value, "o": value, "r": value,
                 "z": value, "input_scale": input_scale, "weight_scale": weight_scale, "T": T}
-    for name, v in settings.items():
-        playground.controls[name].value = v
+    with playground.suspended():  # one run and one redraw for the whole setting
+        for name, v in settings.items():
+            playground.controls[name].value = v
+    playground.refresh()
     assert playground.values() == settings
     # recompute independently with rnnlib
     rng = np.random.default_rng(0)
@@ -192,6 +194,27 @@ def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, in
         sat = view.saturated_line.get_ydata()
         assert np.all((sat >= 0) & (sat <= 1))
     assert playground.image.value[:8] == b"\x89PNG\r\n\x1a\n" and not playground.status.value
+
+
+def test_every_playground_control_recomputes(playground):
+    calls = []
+    compute = playground.compute
+    playground.compute = lambda **values: calls.append(values) or compute(**values)
+    try:
+        for name, control in playground.controls.items():
+            if name == "cell":
+                new = "gru" if control.value != "gru" else "lstm"
+            elif name == "mode":
+                new = "random" if control.value != "random" else "pinned"
+            else:
+                new = control.value + control.step if control.value < control.max else \
+                    control.value - control.step
+            control.value = new
+            assert len(calls) and calls[-1][name] == new, name
+            assert playground.data is not None and not playground.status.value
+        assert len(calls) == len(playground.controls)
+    finally:
+        playground.compute = compute
 
 
 def test_playground_enables_only_the_sliders_that_act(playground):
