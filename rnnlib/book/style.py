@@ -47,6 +47,7 @@ BOOK_STYLE = {
     "savefig.facecolor": "white",
     "font.size": 10.0,
     "axes.titlesize": 10.0,
+    "figure.titlesize": 10.0,
     "axes.labelsize": 10.0,
     "xtick.labelsize": 9.0,
     "ytick.labelsize": 9.0,
