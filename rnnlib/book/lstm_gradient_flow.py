@@ -400,10 +400,11 @@ class ForgetBiasView(View):
 
     ``update`` takes the dict of :func:`lstm_cell_grads_fast` plus ``"forget_bias"``; the
     dotted line is its ``"carousel"`` entry (the product of the forget gates applied to
-    ``dL/dc_T``: what the constant error carousel alone would carry back).
+    ``dL/dc_T``: what the constant error carousel alone would carry back). ``description``:
+    the figure's description for a reader who cannot see it (default :func:`forget_bias_alt`).
     """
 
-    def __init__(self):
+    def __init__(self, description: str | None = None):
         style.use_book_style()
         super().__init__(figsize=(7, 3.8))
         ax = self.axes[0, 0]
@@ -421,7 +422,7 @@ class ForgetBiasView(View):
                title="Gradient reaching step t from a loss at the last step")
         style.log_axis(ax, "y", every=3)
         ax.set_ylim(1e-12, 1e3)
-        style.describe(self.figure, forget_bias_alt())
+        style.describe(self.figure, description or forget_bias_alt())
 
     def update(self, data: dict) -> None:
         ax = self.axes[0, 0]
@@ -454,9 +455,9 @@ def forget_bias_widget() -> LiveWidget:
     }
     # On the website: every bias of the live widget, the length in steps of 30 (10 to 280).
     grid = {"T": Step(30, max=280)}
-    view = ForgetBiasView()
-    return LiveWidget(controls, forget_bias_compute, view, static_grid=grid,
-                      alt=view.figure._wm_description)
+    alt = forget_bias_alt()
+    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(alt), static_grid=grid,
+                      alt=alt)
 
 
 # -- the exercise ----------------------------------------------------------------------------
