@@ -366,17 +366,6 @@ def test_bad_descriptions_and_names_are_refused():
         cell_diagrams.draw_cell_diagram("nonsense")
 
 
-def test_the_old_paths_offer_the_moved_diagrams():
-    # transitional (issue 12): rnnlib/plots/part2.py re-exports the diagrams from their old
-    # module until the old modules are removed; remove this test with them
-    from rnnlib.plots import cell_diagrams as old_module
-    from rnnlib.plots import part2 as old_part2
-
-    for module in (old_module, old_part2):
-        assert module.draw_cell_diagram is cell_diagrams.draw_cell_diagram
-        assert module.CELL_DIAGRAMS is cell_diagrams.CELL_DIAGRAMS
-
-
 def test_diagram_gates_are_the_cells_gates():
     for name, spec in cell_diagrams.CELL_DIAGRAMS.items():
         drawn = {node[0] for node in spec if node[1] == "gate"}

@@ -150,9 +150,6 @@ def test_tap_opens_figure_full_size(reader, base_url):
         page.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 15: no figure has a description yet; the plot functions and chapters give them "
-    "(rnnlib.plots.describe, or a cell's mystnb.image.alt). Remove this mark when they do."))
 def test_figures_have_descriptions(site):
     """Every notebook figure of every chapter has alt text that describes it, not its file
     name (read from the built pages: the alt text is static)."""
