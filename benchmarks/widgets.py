@@ -56,8 +56,10 @@ def time_widget(widget: LiveWidget) -> tuple[list[float], list[float]]:
 def main_static(names: list[str]) -> int:
     from rnnlib.widgets import static
 
-    print(f"{'widget':28s} {'settings':>8s} {'frames':>6s} {'ops':>6s} {'gzip KB':>8s} "
-          f"{'seconds':>8s} {'cpu s':>6s}")
+    print(
+        f"{'widget':28s} {'settings':>8s} {'frames':>6s} {'ops':>6s} {'gzip KB':>8s} "
+        f"{'seconds':>8s} {'cpu s':>6s}"
+    )
     total = 0.0
     for name, make in WIDGETS.items():
         if names and name not in names:
@@ -67,8 +69,10 @@ def main_static(names: list[str]) -> int:
         result = static.precompute(widget)
         cpu = time.process_time() - c0
         total += result.seconds
-        print(f"{name:28s} {result.settings:8d} {result.frames:6d} {result.ops:6d} "
-              f"{len(result.payload) / 1024:8.0f} {result.seconds:8.1f} {cpu:6.1f}")
+        print(
+            f"{name:28s} {result.settings:8d} {result.frames:6d} {result.ops:6d} "
+            f"{len(result.payload) / 1024:8.0f} {result.seconds:8.1f} {cpu:6.1f}"
+        )
     print(f"precomputation in all: {total:.1f} s (wall)")
     return 0
 
@@ -76,8 +80,9 @@ def main_static(names: list[str]) -> int:
 def main(names: list[str]) -> int:
     if names[:1] == ["--static"]:
         return main_static(names[1:])
-    print(f"{'widget':34s} {'updates':>7s} {'median wall':>12s} {'max wall':>9s} "
-          f"{'median cpu':>11s}")
+    print(
+        f"{'widget':34s} {'updates':>7s} {'median wall':>12s} {'max wall':>9s} {'median cpu':>11s}"
+    )
     worst = 0.0
     for name, make in WIDGETS.items():
         if names and name not in names:
@@ -85,8 +90,10 @@ def main(names: list[str]) -> int:
         wall, cpu = time_widget(make())
         median = statistics.median(wall)
         worst = max(worst, median)
-        print(f"{name:34s} {len(wall):7d} {median:10.1f}ms {max(wall):7.1f}ms "
-              f"{statistics.median(cpu):9.1f}ms")
+        print(
+            f"{name:34s} {len(wall):7d} {median:10.1f}ms {max(wall):7.1f}ms "
+            f"{statistics.median(cpu):9.1f}ms"
+        )
     print(f"slowest median: {worst:.1f} ms (target: under 50 ms)")
     return 0
 

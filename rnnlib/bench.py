@@ -116,7 +116,9 @@ def measure(what: str, size: tuple[int, int, int, int], repeats: int) -> tuple[f
     return best_time(loop if kind == "loop" else fused, repeats)
 
 
-def in_fresh_process(what: str, size: tuple[int, int, int, int], repeats: int) -> tuple[float, float]:
+def in_fresh_process(
+    what: str, size: tuple[int, int, int, int], repeats: int
+) -> tuple[float, float]:
     """:func:`measure` in a new Python process.
 
     Each measurement gets a process of its own: in one long-lived process the same numpy step
@@ -128,12 +130,15 @@ def in_fresh_process(what: str, size: tuple[int, int, int, int], repeats: int) -
     return wall, cpu
 
 
-def in_fresh_process_with_memory(what: str, size: tuple[int, int, int, int],
-                                 repeats: int) -> tuple[float, float, float]:
+def in_fresh_process_with_memory(
+    what: str, size: tuple[int, int, int, int], repeats: int
+) -> tuple[float, float, float]:
     """:func:`in_fresh_process`, plus the peak resident memory of that process in MB."""
-    code = (f"import resource; from rnnlib.bench import measure; "
-            f"print(*measure({what!r}, {tuple(size)!r}, {repeats}), "
-            f"resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        f"import resource; from rnnlib.bench import measure; "
+        f"print(*measure({what!r}, {tuple(size)!r}, {repeats}), "
+        f"resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     wall, cpu, rss_kb = out.stdout.split()
     return float(wall), float(cpu), float(rss_kb) / 1024.0
@@ -149,38 +154,54 @@ def scaling(repeats: int) -> dict[int, dict[str, float]]:
         r = max(1, repeats if T <= 1000 else repeats // 2)  # a T = 5,000 step takes seconds
         wall, cpu, rss = in_fresh_process_with_memory("rnnlib", (T, B, n_in, n), r)
         _, cpu_gc, _ = in_fresh_process_with_memory("rnnlib-gc", (T, B, n_in, n), r)
-        rows[T] = {"wall": wall * 1e3 / T, "cpu": cpu * 1e3 / T, "rss": rss,
-                   "cpu_gc": cpu_gc * 1e3 / T}
+        rows[T] = {
+            "wall": wall * 1e3 / T,
+            "cpu": cpu * 1e3 / T,
+            "rss": rss,
+            "cpu_gc": cpu_gc * 1e3 / T,
+        }
     return rows
 
 
 def print_scaling(repeats: int) -> None:
     B, n_in, n = SCALING_SIZE
-    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
-          f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; BasicLSTM, "
-          f"B = {B}, n_in = {n_in}, n = {n}; each number measured in a fresh process")
-    print("best time of one BPTT (forward + backward) per time step, milliseconds; peak memory "
-          "of the process; the last column with the garbage collector running during BPTT")
-    header = (f"{'T':>6} | {'wall ms/step':>12} | {'CPU ms/step':>11} | {'peak MB':>7} | "
-              f"{'CPU ms/step, gc on':>18}")
+    print(
+        f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; BasicLSTM, "
+        f"B = {B}, n_in = {n_in}, n = {n}; each number measured in a fresh process"
+    )
+    print(
+        "best time of one BPTT (forward + backward) per time step, milliseconds; peak memory "
+        "of the process; the last column with the garbage collector running during BPTT"
+    )
+    header = (
+        f"{'T':>6} | {'wall ms/step':>12} | {'CPU ms/step':>11} | {'peak MB':>7} | "
+        f"{'CPU ms/step, gc on':>18}"
+    )
     print(header)
     print("-" * len(header))
     rows = scaling(repeats)
     for T, r in rows.items():
-        print(f"{T:>6} | {r['wall']:12.3f} | {r['cpu']:11.3f} | {r['rss']:7.0f} | "
-              f"{r['cpu_gc']:18.3f}")
+        print(
+            f"{T:>6} | {r['wall']:12.3f} | {r['cpu']:11.3f} | {r['rss']:7.0f} | {r['cpu_gc']:18.3f}"
+        )
     a, b = rows[SCALING_LENGTHS[-2]], rows[SCALING_LENGTHS[-1]]
-    print(f"ratio T = {SCALING_LENGTHS[-1]:,} / T = {SCALING_LENGTHS[-2]:,} per step: wall "
-          f"{b['wall'] / a['wall']:.2f}, CPU {b['cpu'] / a['cpu']:.2f}; with the collector "
-          f"running, CPU {b['cpu_gc'] / a['cpu_gc']:.2f}. Memory per step: "
-          f"{(b['rss'] - a['rss']) * 1024 / (SCALING_LENGTHS[-1] - SCALING_LENGTHS[-2]):.0f} KB")
+    print(
+        f"ratio T = {SCALING_LENGTHS[-1]:,} / T = {SCALING_LENGTHS[-2]:,} per step: wall "
+        f"{b['wall'] / a['wall']:.2f}, CPU {b['cpu'] / a['cpu']:.2f}; with the collector "
+        f"running, CPU {b['cpu_gc'] / a['cpu_gc']:.2f}. Memory per step: "
+        f"{(b['rss'] - a['rss']) * 1024 / (SCALING_LENGTHS[-1] - SCALING_LENGTHS[-2]):.0f} KB"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--scaling", action="store_true",
-                        help="time per step at T = 100, 1,000 and 5,000 instead of the torch table")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="time per step at T = 100, 1,000 and 5,000 instead of the torch table",
+    )
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 7
     if args.scaling:
@@ -188,30 +209,46 @@ def main(argv: list[str] | None = None) -> None:
         return
     has_torch = importlib.util.find_spec("torch") is not None
     if not has_torch:
-        print("PyTorch is not installed: timing rnnlib only. For the comparison: "
-              "pip install torch==2.13.0 (CPU).")
+        print(
+            "PyTorch is not installed: timing rnnlib only. For the comparison: "
+            "pip install torch==2.13.0 (CPU)."
+        )
     header = f"{'T, B, n_in, n':>20} | {'rnnlib f64':>10}"
     if has_torch:
-        header += (f" | {'LSTMCell f64':>12} | {'nn.LSTM f64':>11} | {'LSTMCell f32':>12} | "
-                   f"{'nn.LSTM f32':>11} | {'ratio wall':>10} | {'ratio cpu':>9}")
-    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
-          f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; each number "
-          f"measured in a fresh process")
-    print("best wall time of one training step (forward + backward), milliseconds; ratios are "
-          "rnnlib / torch LSTMCell loop in float64, by wall time and by CPU time")
+        header += (
+            f" | {'LSTMCell f64':>12} | {'nn.LSTM f64':>11} | {'LSTMCell f32':>12} | "
+            f"{'nn.LSTM f32':>11} | {'ratio wall':>10} | {'ratio cpu':>9}"
+        )
+    print(
+        f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+        f"cores; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; each number "
+        f"measured in a fresh process"
+    )
+    print(
+        "best wall time of one training step (forward + backward), milliseconds; ratios are "
+        "rnnlib / torch LSTMCell loop in float64, by wall time and by CPU time"
+    )
     print(header)
     print("-" * len(header))
     for size in SIZES:
         wall, cpu = in_fresh_process("rnnlib", size, repeats)
         row = f"{', '.join(map(str, size)):>20} | {wall * 1e3:10.1f}"
         if has_torch:
-            t = {what: in_fresh_process(what, size, repeats)
-                 for what in ("torch-loop-f64", "torch-fused-f64", "torch-loop-f32",
-                              "torch-fused-f32")}
+            t = {
+                what: in_fresh_process(what, size, repeats)
+                for what in (
+                    "torch-loop-f64",
+                    "torch-fused-f64",
+                    "torch-loop-f32",
+                    "torch-fused-f32",
+                )
+            }
             loop_wall, loop_cpu = t["torch-loop-f64"]
-            row += (f" | {loop_wall * 1e3:12.1f} | {t['torch-fused-f64'][0] * 1e3:11.1f}"
-                    f" | {t['torch-loop-f32'][0] * 1e3:12.1f} | {t['torch-fused-f32'][0] * 1e3:11.1f}"
-                    f" | {wall / loop_wall:10.2f} | {cpu / loop_cpu:9.2f}")
+            row += (
+                f" | {loop_wall * 1e3:12.1f} | {t['torch-fused-f64'][0] * 1e3:11.1f}"
+                f" | {t['torch-loop-f32'][0] * 1e3:12.1f} | {t['torch-fused-f32'][0] * 1e3:11.1f}"
+                f" | {wall / loop_wall:10.2f} | {cpu / loop_cpu:9.2f}"
+            )
         print(row, flush=True)
 
 

@@ -103,10 +103,18 @@ def lstm_forward(cell: BasicLSTM, xs, state0=None) -> dict[str, np.ndarray]:
     traj = run(cell, xs, state0, probe=probe)
     c, h = traj.state_array(0), traj.state_array(1)  # (T + 1, B, n)
     flat = (c[:-1].reshape(T * B, n), h[:-1].reshape(T * B, n))
-    cand, _ = cell.step(cell.params, flat, xs.reshape(T * B, -1),
-                        probe=GateProbe(fixed={"i": 1.0, "f": 0.0}))
-    return {"c": c, "h": h, "i": probe.stacked("i"), "f": probe.stacked("f"),
-            "o": probe.stacked("o"), "cand": cand.reshape(T, B, n), "xs": xs}
+    cand, _ = cell.step(
+        cell.params, flat, xs.reshape(T * B, -1), probe=GateProbe(fixed={"i": 1.0, "f": 0.0})
+    )
+    return {
+        "c": c,
+        "h": h,
+        "i": probe.stacked("i"),
+        "f": probe.stacked("f"),
+        "o": probe.stacked("o"),
+        "cand": cand.reshape(T, B, n),
+        "xs": xs,
+    }
 
 
 def lstm_bptt(
@@ -141,8 +149,12 @@ def lstm_bptt(
         da["f"][k] = dc_t * c[k] * f[k] * (1.0 - f[k])
         da["c"][k] = dc_t * i[k] * (1.0 - cand[k] ** 2)
         carried = dc_t * f[k]
-        dh_t = (da["i"][k] @ p["W_i"] + da["f"][k] @ p["W_f"] + da["o"][k] @ p["W_o"]
-                + da["c"][k] @ p["W"])
+        dh_t = (
+            da["i"][k] @ p["W_i"]
+            + da["f"][k] @ p["W_f"]
+            + da["o"][k] @ p["W_o"]
+            + da["c"][k] @ p["W"]
+        )
         if t > 1:
             dh_t = dh_t + dL_dout[t - 2]  # plus what the loss puts on output t - 1 directly
     dc[0], dh[0] = carried, dh_t

@@ -43,14 +43,18 @@ class GateProbe:
 
     def __init__(self, fixed: dict[str, float] | None = None):
         if fixed is not None and not isinstance(fixed, dict):
-            raise TypeError(f"fixed must be a dict gate name -> value in [0, 1], e.g. "
-                            f"{{'f': 1.0}}; got {describe(fixed)}")
+            raise TypeError(
+                f"fixed must be a dict gate name -> value in [0, 1], e.g. "
+                f"{{'f': 1.0}}; got {describe(fixed)}"
+            )
         self.fixed = dict(fixed or {})
         for name, value in self.fixed.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                                 np.floating)):
-                raise TypeError(f"gate {name!r} must be fixed to a number in [0, 1], "
-                                f"got {describe(value)}")
+            if isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise TypeError(
+                    f"gate {name!r} must be fixed to a number in [0, 1], got {describe(value)}"
+                )
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"gate {name!r} fixed to {value}; gates live in [0, 1]")
         self.values: dict[str, list[np.ndarray]] = {}
@@ -61,8 +65,9 @@ class GateProbe:
         unknown = sorted(set(self.fixed) - set(cell.gate_names))
         if unknown:
             has = f"its gates are {cell.gate_names}" if cell.gate_names else "it has no gates"
-            raise ValueError(f"GateProbe pins gate(s) {unknown}, which {cell.name} does not "
-                             f"compute; {has}")
+            raise ValueError(
+                f"GateProbe pins gate(s) {unknown}, which {cell.name} does not compute; {has}"
+            )
 
     def __call__(self, name: str, value):
         if name in self.fixed:
@@ -114,8 +119,7 @@ class Cell:
             if name.startswith("W"):
                 self.params[name] = _initialized(recurrent, rng, shape, name, callable(init))
             elif name.startswith("U"):
-                self.params[name] = _initialized(inputs, rng, shape, name,
-                                                 callable(own_input_init))
+                self.params[name] = _initialized(inputs, rng, shape, name, callable(own_input_init))
             else:  # biases and peephole vectors start at zero
                 self.params[name] = np.zeros(shape)
 
@@ -153,8 +157,10 @@ class Cell:
         """A TypeError unless ``probe`` is callable; a ValueError if it is a :class:`GateProbe`
         pinning a gate this cell does not have."""
         if not callable(probe):
-            raise TypeError(f"probe must be a callable probe(name, value) -> value, such as "
-                            f"GateProbe(); got {describe(probe)}")
+            raise TypeError(
+                f"probe must be a callable probe(name, value) -> value, such as "
+                f"GateProbe(); got {describe(probe)}"
+            )
         if isinstance(probe, GateProbe):
             probe.check_gates(self)
 
@@ -174,16 +180,20 @@ class Cell:
                 )
             parts = state
         elif isinstance(state, (tuple, list)):
-            raise ValueError(f"{self.name} carries one state vector 's' (an array of shape "
-                             f"(B, {self.n_hidden})); got a {type(state).__name__} of {len(state)}")
+            raise ValueError(
+                f"{self.name} carries one state vector 's' (an array of shape "
+                f"(B, {self.n_hidden})); got a {type(state).__name__} of {len(state)}"
+            )
         else:
             parts = (state,)
         expected = (*x_shape[:-1], self.n_hidden)
         for name, part in zip(self.state_names, parts):
             shape = _shape(part)
             if shape != expected:
-                raise ValueError(f"state {name!r} has shape {shape}; {self!r} expects {expected} "
-                                 f"for x of shape {x_shape}")
+                raise ValueError(
+                    f"state {name!r} has shape {shape}; {self!r} expects {expected} "
+                    f"for x of shape {x_shape}"
+                )
         if not isinstance(p, dict):
             raise TypeError(f"p must be a dict of parameters (like cell.params), got {describe(p)}")
         if probe is not None:
@@ -193,8 +203,10 @@ class Cell:
         """A ValueError naming the parameters this cell needs that ``p`` lacks."""
         missing = sorted(self._param_names - p.keys())
         if missing:
-            raise ValueError(f"parameters {missing} are missing; {self!r} needs "
-                             f"{sorted(self._param_names)}, got {sorted(p)}")
+            raise ValueError(
+                f"parameters {missing} are missing; {self!r} needs "
+                f"{sorted(self._param_names)}, got {sorted(p)}"
+            )
 
     @functools.cached_property
     def _param_names(self) -> frozenset[str]:
@@ -227,8 +239,13 @@ def _checked_step(step):
     return checked
 
 
-def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tuple[int, int],
-                 name: str, given: bool) -> np.ndarray:
+def _initialized(
+    initializer: Initializer,
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    name: str,
+    given: bool,
+) -> np.ndarray:
     """``initializer(rng, shape)``, checked: an initializer given as a callable (``given``) must
     return a finite float array of exactly ``shape``, and the cell keeps a copy of it (it may
     return one array for every gate). rnnlib's own initializers return fresh arrays, kept as
@@ -236,14 +253,18 @@ def _initialized(initializer: Initializer, rng: np.random.Generator, shape: tupl
     value = initializer(rng, shape)
     arr = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else None
     if arr is None or arr.dtype.kind not in "biuf":
-        raise TypeError(f"the initializer of {name!r} must return a real array of shape {shape}, "
-                        f"got {describe(value)}")
+        raise TypeError(
+            f"the initializer of {name!r} must return a real array of shape {shape}, "
+            f"got {describe(value)}"
+        )
     if arr.shape != shape:
-        raise ValueError(f"the initializer of {name!r} returned shape {arr.shape}; "
-                         f"expected {shape}")
+        raise ValueError(
+            f"the initializer of {name!r} returned shape {arr.shape}; expected {shape}"
+        )
     if not np.isfinite(arr).all():
-        raise ValueError(f"the initializer of {name!r} returned NaN or inf; expected finite "
-                         "numbers")
+        raise ValueError(
+            f"the initializer of {name!r} returned NaN or inf; expected finite numbers"
+        )
     return np.array(arr, dtype=np.float64) if given else arr
 
 
@@ -257,8 +278,16 @@ def _gate_shapes(n: int, m: int, gates: str) -> dict[str, tuple[int, ...]]:
 class VanillaRNN(Cell):
     """``s_t = phi(W s_{t-1} + U x_t + b)``; the state is also the output."""
 
-    def __init__(self, n_in, n_hidden, rng, init="uniform", init_scale=1.0, input_init=None,
-                 activation: str = "tanh"):
+    def __init__(
+        self,
+        n_in,
+        n_hidden,
+        rng,
+        init="uniform",
+        init_scale=1.0,
+        input_init=None,
+        activation: str = "tanh",
+    ):
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise ValueError(
                 f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}"
@@ -327,8 +356,16 @@ class GRU(Cell):
     gate_names = ("r", "z")
     FORMS = ("tutorial", "pytorch")
 
-    def __init__(self, n_in, n_hidden, rng, init="uniform", init_scale=1.0, input_init=None,
-                 form: str = "tutorial"):
+    def __init__(
+        self,
+        n_in,
+        n_hidden,
+        rng,
+        init="uniform",
+        init_scale=1.0,
+        input_init=None,
+        form: str = "tutorial",
+    ):
         if not isinstance(form, str) or form not in self.FORMS:
             raise ValueError(f"unknown GRU form {form!r}; expected one of {self.FORMS}")
         self.form = form
@@ -422,14 +459,17 @@ class PeepholeLSTM(BasicLSTM):
 
     def step(self, p, state, x, probe=None):
         c_prev, h = state
-        i = self._gate("i", sigmoid(h @ p["W_i"].T + x @ p["U_i"].T + p["p_i"] * c_prev + p["b_i"]),
-                       probe)
-        f = self._gate("f", sigmoid(h @ p["W_f"].T + x @ p["U_f"].T + p["p_f"] * c_prev + p["b_f"]),
-                       probe)
+        i = self._gate(
+            "i", sigmoid(h @ p["W_i"].T + x @ p["U_i"].T + p["p_i"] * c_prev + p["b_i"]), probe
+        )
+        f = self._gate(
+            "f", sigmoid(h @ p["W_f"].T + x @ p["U_f"].T + p["p_f"] * c_prev + p["b_f"]), probe
+        )
         candidate = tanh(h @ p["W"].T + x @ p["U"].T + p["b"])
         c = f * c_prev + i * candidate
-        o = self._gate("o", sigmoid(h @ p["W_o"].T + x @ p["U_o"].T + p["p_o"] * c + p["b_o"]),
-                       probe)
+        o = self._gate(
+            "o", sigmoid(h @ p["W_o"].T + x @ p["U_o"].T + p["p_o"] * c + p["b_o"]), probe
+        )
         h = o * tanh(c)
         return c, h
 

@@ -38,12 +38,15 @@ def real_array(value: Any, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except ValueError as error:  # ragged nested lists
-        raise TypeError(f"{what} must be an array of real numbers, got {describe(value)} "
-                        f"({error})") from None
+        raise TypeError(
+            f"{what} must be an array of real numbers, got {describe(value)} ({error})"
+        ) from None
     if arr.dtype.kind not in REAL_KINDS:
         if arr.dtype.kind == "c":
-            raise TypeError(f"{what} must hold real numbers; got complex values "
-                            f"(dtype {arr.dtype}). Pass the real part explicitly if you mean it.")
+            raise TypeError(
+                f"{what} must hold real numbers; got complex values "
+                f"(dtype {arr.dtype}). Pass the real part explicitly if you mean it."
+            )
         raise TypeError(f"{what} must be an array of real numbers, got {describe(value)}")
     return arr.astype(np.float64, copy=False)
 
@@ -53,8 +56,9 @@ def finite_array(value: Any, what: str) -> np.ndarray:
     arr = real_array(value, what)
     if not np.isfinite(arr).all():
         bad = int(arr.size - np.isfinite(arr).sum())
-        raise ValueError(f"{what} contains NaN or inf ({bad} of {arr.size} entries); "
-                         f"expected finite numbers")
+        raise ValueError(
+            f"{what} contains NaN or inf ({bad} of {arr.size} entries); expected finite numbers"
+        )
     return arr
 
 
@@ -72,7 +76,9 @@ def number(value: Any, label: str, positive: bool = False, finite: bool = True) 
         raise TypeError(f"{label} must be a number, got {describe(value)}")
     value = float(value)
     if np.isnan(value) or (finite and np.isinf(value)) or (positive and not value > 0):
-        kind = " ".join(w for w in ("positive" if positive else "", "finite" if finite else "") if w)
+        kind = " ".join(
+            w for w in ("positive" if positive else "", "finite" if finite else "") if w
+        )
         raise ValueError(f"{label} must be a {kind + ' ' if kind else ''}number, got {value!r}")
     return value
 
@@ -98,7 +104,7 @@ def keyword_arguments(cls: type, kwargs: dict, skip: int) -> None:
 
     ``skip`` is the number of positional parameters the caller fills itself (after ``self``).
     """
-    params = list(inspect.signature(cls.__init__).parameters.values())[1 + skip:]
+    params = list(inspect.signature(cls.__init__).parameters.values())[1 + skip :]
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
         return
     accepted = [p.name for p in params]

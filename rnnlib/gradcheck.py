@@ -14,8 +14,10 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     of the same shape."""
     a, b = real_array(a, "a"), real_array(b, "b")
     if a.shape != b.shape:
-        raise ValueError(f"a has shape {a.shape} and b has shape {b.shape}; expected the same "
-                         f"shape (relative_error compares entry by entry, without broadcasting)")
+        raise ValueError(
+            f"a has shape {a.shape} and b has shape {b.shape}; expected the same "
+            f"shape (relative_error compares entry by entry, without broadcasting)"
+        )
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1e-12)
     return float(np.abs(a - b).max(initial=0.0) / scale)
 
@@ -43,8 +45,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     the array ``f`` reads. Returns an array of ``x``'s shape.
     """
     if not callable(f):
-        raise TypeError(f"f must be a function of no arguments returning the loss, "
-                        f"got {describe(f)}")
+        raise TypeError(
+            f"f must be a function of no arguments returning the loss, got {describe(f)}"
+        )
     if not isinstance(x, np.ndarray):
         raise TypeError(f"x must be the numpy array f reads (changed in place), got {describe(x)}")
     if x.dtype != np.float64:
@@ -81,8 +84,9 @@ def directional_check(
     for each of them.
     """
     if not callable(f):
-        raise TypeError(f"f must be a function of no arguments returning the loss, "
-                        f"got {describe(f)}")
+        raise TypeError(
+            f"f must be a function of no arguments returning the loss, got {describe(f)}"
+        )
     array_dict(arrays, "arrays")
     array_dict(grads, "grads")
     generator(rng)
@@ -91,11 +95,14 @@ def directional_check(
         raise ValueError("arrays is empty; expected at least one array to perturb")
     for k, v in arrays.items():
         if not isinstance(v, np.ndarray) or v.dtype != np.float64:
-            raise TypeError(f"arrays[{k!r}] must be a float64 numpy array (changed in place), "
-                            f"got {describe(v)}")
+            raise TypeError(
+                f"arrays[{k!r}] must be a float64 numpy array (changed in place), got {describe(v)}"
+            )
         if k not in grads:
-            raise ValueError(f"grads has no entry {k!r}; expected one for each of "
-                             f"{sorted(arrays)}, got {sorted(grads)}")
+            raise ValueError(
+                f"grads has no entry {k!r}; expected one for each of "
+                f"{sorted(arrays)}, got {sorted(grads)}"
+            )
         if np.shape(grads[k]) != v.shape:
             raise ValueError(f"grads[{k!r}] has shape {np.shape(grads[k])}; expected {v.shape}")
     directions = {k: rng.standard_normal(v.shape) for k, v in arrays.items()}
@@ -113,6 +120,7 @@ def directional_check(
     finally:
         for k, v in arrays.items():
             v[...] = originals[k]
-    analytic = sum(float((real_array(grads[k], f"grads[{k!r}]") * directions[k]).sum())
-                   for k in arrays)
+    analytic = sum(
+        float((real_array(grads[k], f"grads[{k!r}]") * directions[k]).sum()) for k in arrays
+    )
     return abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-12)

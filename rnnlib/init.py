@@ -87,8 +87,10 @@ def get_initializer(init: str | Initializer, scale: float = 1.0) -> Initializer:
     scale = number(scale, "init_scale")
     if callable(init):
         if scale != 1.0:
-            raise ValueError(f"init_scale={scale!r} would be ignored by a callable init "
-                             f"({describe(init)}); scale inside the callable, or use a named init")
+            raise ValueError(
+                f"init_scale={scale!r} would be ignored by a callable init "
+                f"({describe(init)}); scale inside the callable, or use a named init"
+            )
         return init
     if not isinstance(init, str):
         raise TypeError(f"init must be a name or a callable, got {type(init).__name__}")

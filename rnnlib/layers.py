@@ -48,8 +48,9 @@ def _check_kind(kind) -> str:
     return kind
 
 
-def draw_normals(kind: str, width: int, depth: int,
-                 rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+def draw_normals(
+    kind: str, width: int, depth: int, rng: np.random.Generator
+) -> list[dict[str, np.ndarray]]:
     """Standard normal draws for the weights of ``depth`` layers, layer by layer (``W``, then
     ``W_T`` for highway layers): the first ``d`` layers of a deeper draw are a draw of ``d``."""
     _check_kind(kind)
@@ -66,29 +67,47 @@ class Stack:
     ``W_T`` likewise; ``b = 0``; every highway gate bias starts at ``gate_bias``.
     """
 
-    def __init__(self, kind: str, width: int, depth: int, rng: np.random.Generator,
-                 gate_bias: float = -2.0, init_scale: float = 1.0):
+    def __init__(
+        self,
+        kind: str,
+        width: int,
+        depth: int,
+        rng: np.random.Generator,
+        gate_bias: float = -2.0,
+        init_scale: float = 1.0,
+    ):
         self._build(kind, draw_normals(kind, width, depth, rng), gate_bias, init_scale)
 
     @classmethod
-    def from_normals(cls, kind: str, normals: list[dict[str, np.ndarray]], gate_bias: float = -2.0,
-                     init_scale: float = 1.0) -> Stack:
+    def from_normals(
+        cls,
+        kind: str,
+        normals: list[dict[str, np.ndarray]],
+        gate_bias: float = -2.0,
+        init_scale: float = 1.0,
+    ) -> Stack:
         """The stack whose weights are ``init_scale / sqrt(n)`` times the given standard normal
         draws (one dict per layer, from :func:`draw_normals`): the same numbers as drawing anew."""
         _check_kind(kind)
         if not isinstance(normals, list) or not normals:
-            raise ValueError(f"normals must be a non-empty list of dicts (one per layer, from "
-                             f"draw_normals), got {describe(normals)}")
+            raise ValueError(
+                f"normals must be a non-empty list of dicts (one per layer, from "
+                f"draw_normals), got {describe(normals)}"
+            )
         names = ("W", "W_T") if kind == "highway" else ("W",)
         for layer, z in enumerate(normals):
             if not isinstance(z, dict) or not set(names) <= set(z):
-                raise ValueError(f"normals[{layer}] must be a dict with {list(names)} for a "
-                                 f"{kind} stack, got {describe(z)}")
+                raise ValueError(
+                    f"normals[{layer}] must be a dict with {list(names)} for a "
+                    f"{kind} stack, got {describe(z)}"
+                )
             for name in names:
                 shape = np.shape(z[name])
                 if len(shape) != 2 or shape[0] != shape[1] or shape != np.shape(normals[0]["W"]):
-                    raise ValueError(f"normals[{layer}][{name!r}] has shape {shape}; expected "
-                                     f"one square (width, width) shape for every layer")
+                    raise ValueError(
+                        f"normals[{layer}][{name!r}] has shape {shape}; expected "
+                        f"one square (width, width) shape for every layer"
+                    )
         stack = cls.__new__(cls)
         stack._build(kind, normals, gate_bias, init_scale)
         return stack
@@ -134,15 +153,17 @@ class Stack:
         finite_array(x, "x"), finite_array(u, "u")  # checks only: keep the dtype (longdouble too)
         x, u = np.asarray(x), np.asarray(u)
         if x.ndim != 2 or x.shape[1] != self.width or x.shape[0] < 1:
-            raise ValueError(f"x has shape {x.shape}; {self!r} expects (B, {self.width}) "
-                             f"with B >= 1")
+            raise ValueError(
+                f"x has shape {x.shape}; {self!r} expects (B, {self.width}) with B >= 1"
+            )
         try:
             fits = np.broadcast_shapes(u.shape, x.shape) == x.shape
         except ValueError:
             fits = False
         if not fits:
-            raise ValueError(f"u has shape {u.shape}; expected {x.shape} like x, or "
-                             f"({self.width},)")
+            raise ValueError(
+                f"u has shape {u.shape}; expected {x.shape} like x, or ({self.width},)"
+            )
         if method == "autograd":
             ys = self.forward(Tensor(x, name="x"))
             loss = (ys[-1] * u).sum() * (1.0 / x.shape[0])

@@ -25,8 +25,10 @@ def _weights(mask, shape: tuple[int, ...], what: str) -> np.ndarray:
     if weights.shape != shape:
         raise ValueError(f"mask has shape {weights.shape}; expected {shape} like the {what}")
     if not (np.isfinite(weights).all() and (weights >= 0).all()):
-        raise ValueError("mask must hold finite weights >= 0 (1 scores a position, 0 skips it); "
-                         f"got values from {weights.min()} to {weights.max()}")
+        raise ValueError(
+            "mask must hold finite weights >= 0 (1 scores a position, 0 skips it); "
+            f"got values from {weights.min()} to {weights.max()}"
+        )
     return weights
 
 
@@ -59,11 +61,15 @@ def cross_entropy(logits, targets, mask=None) -> Tensor:
     weights = np.ones(targets.shape) if mask is None else _weights(mask, targets.shape, "targets")
     counted = weights.sum()
     if counted == 0:
-        raise ValueError("mask selects no position (every entry is 0); expected at least "
-                         "one scored position to average over")
+        raise ValueError(
+            "mask selects no position (every entry is 0); expected at least "
+            "one scored position to average over"
+        )
     safe = np.where(weights > 0, targets, 0)
     if safe.min() < 0 or safe.max() >= k:
-        raise ValueError(f"targets must lie in [0, {k}), got values from {safe.min()} to {safe.max()}")
+        raise ValueError(
+            f"targets must lie in [0, {k}), got values from {safe.min()} to {safe.max()}"
+        )
     probs = softmax(logits.data)
     picked = np.take_along_axis(probs, safe[..., None], axis=-1)[..., 0]
     loss = -(weights * np.log(picked + 1e-300)).sum() / counted
@@ -71,8 +77,9 @@ def cross_entropy(logits, targets, mask=None) -> Tensor:
 
     def backward(g: np.ndarray) -> None:
         grad = probs.copy()
-        np.put_along_axis(grad, safe[..., None], np.take_along_axis(grad, safe[..., None], -1) - 1.0,
-                          axis=-1)
+        np.put_along_axis(
+            grad, safe[..., None], np.take_along_axis(grad, safe[..., None], -1) - 1.0, axis=-1
+        )
         logits._accumulate(g * grad * (weights / counted)[..., None])
 
     out._backward = backward
@@ -84,7 +91,9 @@ def mse(pred, target, mask=None) -> Tensor:
     pred = as_tensor(pred)
     target = real_array(target, "target")
     if target.shape != pred.shape:
-        raise ValueError(f"target has shape {target.shape}; expected {pred.shape} like the prediction")
+        raise ValueError(
+            f"target has shape {target.shape}; expected {pred.shape} like the prediction"
+        )
     diff = pred - target
     if mask is None:
         return (diff * diff).mean()
@@ -94,10 +103,14 @@ def mse(pred, target, mask=None) -> Tensor:
     except ValueError:
         broadcast = False
     if not broadcast:
-        raise ValueError(f"mask has shape {mask.shape}; expected {pred.shape} like the "
-                         f"prediction, or a shape that broadcasts to it")
+        raise ValueError(
+            f"mask has shape {mask.shape}; expected {pred.shape} like the "
+            f"prediction, or a shape that broadcasts to it"
+        )
     weights = _weights(np.broadcast_to(mask, pred.shape), pred.shape, "prediction")
     if weights.sum() == 0:
-        raise ValueError("mask selects no position (every entry is 0); expected at least "
-                         "one scored position to average over")
+        raise ValueError(
+            "mask selects no position (every entry is 0); expected at least "
+            "one scored position to average over"
+        )
     return (diff * diff * weights).sum() * (1.0 / weights.sum())

@@ -30,12 +30,16 @@ def _scored_mask(batch: Batch) -> tuple[np.ndarray, float]:
     if mask.shape != (T, B):
         raise ValueError(f"mask has shape {mask.shape}; expected (T, B) = ({T}, {B})")
     if not (np.isfinite(mask).all() and (mask >= 0).all()):
-        raise ValueError(f"the batch's mask must hold finite weights >= 0; got values from "
-                         f"{mask.min()} to {mask.max()}")
+        raise ValueError(
+            f"the batch's mask must hold finite weights >= 0; got values from "
+            f"{mask.min()} to {mask.max()}"
+        )
     total = float(mask.sum())
     if total == 0:
-        raise ValueError("the batch's mask scores no position (every entry is 0); "
-                         "expected at least one scored position")
+        raise ValueError(
+            "the batch's mask scores no position (every entry is 0); "
+            "expected at least one scored position"
+        )
     return mask, total
 
 
@@ -105,8 +109,14 @@ class Model:
             y = readout(outputs, extra["V"], extra["c"])  # (Tw, B, n_out)
             return masked_loss(y, batch.targets[window], mask[window], kind, total)
 
-        result = bptt(self.cell, batch.xs, loss_fn, state0=state0, truncate=truncate,
-                      extra_params=self.readout)
+        result = bptt(
+            self.cell,
+            batch.xs,
+            loss_fn,
+            state0=state0,
+            truncate=truncate,
+            extra_params=self.readout,
+        )
         return result.loss, result.grads, result
 
     def loss(self, batch: Batch, kind: str) -> float:

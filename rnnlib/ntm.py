@@ -63,9 +63,9 @@ def cosine_similarity(memory, key, eps: float = 1e-8):
     ``eps`` inside the square roots keeps the gradient finite for an all-zero row or key.
     """
     B, N, M = memory.shape
-    dots = (memory @ key.reshape(B, M, 1)).reshape(B, N)             # (B, N)
-    row_norms = sqrt((memory * memory).sum(axis=-1) + eps)            # (B, N)
-    key_norm = sqrt((key * key).sum(axis=-1, keepdims=True) + eps)    # (B, 1)
+    dots = (memory @ key.reshape(B, M, 1)).reshape(B, N)  # (B, N)
+    row_norms = sqrt((memory * memory).sum(axis=-1) + eps)  # (B, N)
+    key_norm = sqrt((key * key).sum(axis=-1, keepdims=True) + eps)  # (B, 1)
     return dots / (row_norms * key_norm)
 
 
@@ -192,23 +192,23 @@ class NTMState:
     """Everything the machine carries from one step to the next."""
 
     controller: object  # the controller's state (an LSTM's (c, h), or h)
-    memory: object      # (B, N, M)
-    w_read: object      # (B, N)
-    w_write: object     # (B, N)
-    r: object           # (B, M), the last read vector
+    memory: object  # (B, N, M)
+    w_read: object  # (B, N)
+    w_write: object  # (B, N)
+    r: object  # (B, M), the last read vector
 
 
 @dataclass
 class Episode:
     """A forward pass on plain arrays with everything recorded (reads, writes, weightings)."""
 
-    logits: np.ndarray   # (T, B, n_out)
-    memory: np.ndarray   # (T + 1, B, N, M); index 0 is the initial memory
-    w_read: np.ndarray   # (T, B, N)
+    logits: np.ndarray  # (T, B, n_out)
+    memory: np.ndarray  # (T + 1, B, N, M); index 0 is the initial memory
+    w_read: np.ndarray  # (T, B, N)
     w_write: np.ndarray  # (T, B, N)
-    reads: np.ndarray    # (T, B, M)
-    erase: np.ndarray    # (T, B, M)
-    add: np.ndarray      # (T, B, M)
+    reads: np.ndarray  # (T, B, M)
+    erase: np.ndarray  # (T, B, M)
+    add: np.ndarray  # (T, B, M)
 
 
 class NTM:
@@ -241,12 +241,16 @@ class NTM:
         self.n_rows, self.width = integer(n_rows, "n_rows"), integer(width, "width")
         self.n_hidden = integer(n_hidden, "n_hidden")
         generator(rng)
-        if (not isinstance(shifts, (tuple, list)) or not shifts
-                or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
-                           for k in shifts)
-                or len(set(shifts)) != len(shifts)):
-            raise ValueError(f"shifts must be a non-empty tuple of distinct integers, such as "
-                             f"(-1, 0, 1); got {shifts!r}")
+        if (
+            not isinstance(shifts, (tuple, list))
+            or not shifts
+            or not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in shifts)
+            or len(set(shifts)) != len(shifts)
+        ):
+            raise ValueError(
+                f"shifts must be a non-empty tuple of distinct integers, such as "
+                f"(-1, 0, 1); got {shifts!r}"
+            )
         self.shifts = tuple(int(k) for k in shifts)
         self.memory_init = number(memory_init, "memory_init")
         self.controller_kind = controller
@@ -255,8 +259,9 @@ class NTM:
             self.controller = BasicLSTM(ctrl_in, n_hidden, rng, init="glorot")
         else:
             self.controller = FeedForwardController(ctrl_in, n_hidden, rng)
-        self.params: dict[str, np.ndarray] = {f"ctrl.{k}": v
-                                              for k, v in self.controller.params.items()}
+        self.params: dict[str, np.ndarray] = {
+            f"ctrl.{k}": v for k, v in self.controller.params.items()
+        }
         if controller == "lstm":
             self.params["ctrl.b_f"][:] = 1.0  # start by remembering
         n_s = len(self.shifts)
@@ -269,9 +274,11 @@ class NTM:
         self.params["c"] = np.zeros(n_out)
 
     def __repr__(self) -> str:
-        return (f"NTM(n_in={self.n_in}, n_out={self.n_out}, n_rows={self.n_rows}, "
-                f"width={self.width}, n_hidden={self.n_hidden}, "
-                f"controller={self.controller_kind!r})")
+        return (
+            f"NTM(n_in={self.n_in}, n_out={self.n_out}, n_rows={self.n_rows}, "
+            f"width={self.width}, n_hidden={self.n_hidden}, "
+            f"controller={self.controller_kind!r})"
+        )
 
     @property
     def n_params(self) -> int:
@@ -294,19 +301,28 @@ class NTM:
         """One step: ``(params, state, x (B, n_in)) -> (new state, logits (B, n_out))``."""
         ctrl_p = {k[5:]: v for k, v in p.items() if k.startswith("ctrl.")}
         ctrl_state = self.controller.step(ctrl_p, state.controller, concat([x, state.r], axis=-1))
-        h = self.controller.output(ctrl_state)                                   # (B, H)
+        h = self.controller.output(ctrl_state)  # (B, H)
 
         wh = head_parameters(h @ p["write.W"].T + p["write.b"], self.width, True, len(self.shifts))
-        w_write = address(state.memory, state.w_write, wh["k"], wh["beta"], wh["g"], wh["s"],
-                          wh["gamma"], self.shifts)
-        memory = write(state.memory, w_write, wh["e"], wh["a"])                 # (B, N, M)
+        w_write = address(
+            state.memory,
+            state.w_write,
+            wh["k"],
+            wh["beta"],
+            wh["g"],
+            wh["s"],
+            wh["gamma"],
+            self.shifts,
+        )
+        memory = write(state.memory, w_write, wh["e"], wh["a"])  # (B, N, M)
 
         rh = head_parameters(h @ p["read.W"].T + p["read.b"], self.width, False, len(self.shifts))
-        w_read = address(memory, state.w_read, rh["k"], rh["beta"], rh["g"], rh["s"],
-                         rh["gamma"], self.shifts)
-        r = read(memory, w_read)                                                 # (B, M)
+        w_read = address(
+            memory, state.w_read, rh["k"], rh["beta"], rh["g"], rh["s"], rh["gamma"], self.shifts
+        )
+        r = read(memory, w_read)  # (B, M)
 
-        logits = concat([h, r], axis=-1) @ p["V"].T + p["c"]                     # (B, n_out)
+        logits = concat([h, r], axis=-1) @ p["V"].T + p["c"]  # (B, n_out)
         if record is not None:
             record.update(w_write=w_write, w_read=w_read, r=r, e=wh["e"], a=wh["a"])
         return NTMState(ctrl_state, memory, w_read, w_write, r), logits
@@ -319,8 +335,9 @@ class NTM:
         if len(shape) != 3 or shape[2] != self.n_in:
             raise ValueError(f"inputs have shape {shape}; {self!r} expects (T, B, {self.n_in})")
         if shape[0] == 0 or shape[1] == 0:
-            raise ValueError(f"inputs have shape {shape}; need at least one time step and one "
-                             f"sequence")
+            raise ValueError(
+                f"inputs have shape {shape}; need at least one time step and one sequence"
+            )
         if params is not None and params is not self.params:
             array_dict(params, "params")
             missing = sorted(set(self.params) - set(params))
@@ -328,16 +345,20 @@ class NTM:
                 raise ValueError(f"params lack {missing}; {self!r} needs {sorted(self.params)}")
             for k, v in self.params.items():
                 if np.shape(data_of(params[k])) != v.shape:
-                    raise ValueError(f"params[{k!r}] has shape {np.shape(data_of(params[k]))}; "
-                                     f"{self!r} expects {v.shape}")
+                    raise ValueError(
+                        f"params[{k!r}] has shape {np.shape(data_of(params[k]))}; "
+                        f"{self!r} expects {v.shape}"
+                    )
 
     def _check_targets(self, xs, targets, mask) -> tuple[np.ndarray, np.ndarray]:
         """Targets (T, B, n_out) and a mask (T, B) that scores at least one step."""
         T, B = np.shape(data_of(xs))[:2]
         targets = finite_array(targets, "targets")
         if targets.shape != (T, B, self.n_out):
-            raise ValueError(f"targets have shape {targets.shape}; expected (T, B, n_out) = "
-                             f"({T}, {B}, {self.n_out}) to match the inputs")
+            raise ValueError(
+                f"targets have shape {targets.shape}; expected (T, B, n_out) = "
+                f"({T}, {B}, {self.n_out}) to match the inputs"
+            )
         return targets, _check_mask(mask, (T, B))
 
     def forward(self, p: dict, xs):
@@ -379,8 +400,9 @@ class NTM:
         with collector_paused():  # a long graph; see autograd.collector_paused
             loss = bit_cross_entropy(self.forward(leaves, xs), targets, mask)
             loss.backward()
-        grads = {k: (t.grad if t.grad is not None else np.zeros_like(t.data))
-                 for k, t in leaves.items()}
+        grads = {
+            k: (t.grad if t.grad is not None else np.zeros_like(t.data)) for k, t in leaves.items()
+        }
         return float(loss.data), grads
 
     def save(self, path, **extras: dict) -> None:
@@ -392,46 +414,74 @@ class NTM:
         arrays.update({f"{_PARAM}/{k}": v for k, v in self.params.items()})
         for group, values in extras.items():
             if group in (_ARCH, _PARAM) or not isinstance(values, dict):
-                raise ValueError(f"extra {group!r} must be a dict of arrays under a name other "
-                                 f"than {_ARCH!r} and {_PARAM!r}; got {describe(values)}")
+                raise ValueError(
+                    f"extra {group!r} must be a dict of arrays under a name other "
+                    f"than {_ARCH!r} and {_PARAM!r}; got {describe(values)}"
+                )
             for k, v in values.items():
                 if not isinstance(k, str) or "/" in k:
-                    raise ValueError(f"extra {group!r} has key {k!r}; expected a string "
-                                     f"without '/'")
+                    raise ValueError(
+                        f"extra {group!r} has key {k!r}; expected a string without '/'"
+                    )
                 arrays[f"{group}/{k}"] = np.asarray(v)
         np.savez_compressed(path, **arrays)
 
     def _architecture(self) -> dict:
         """The constructor arguments that fix the parameter shapes and the forward pass."""
-        return {"n_in": self.n_in, "n_out": self.n_out, "n_rows": self.n_rows,
-                "width": self.width, "n_hidden": self.n_hidden,
-                "controller": self.controller_kind, "shifts": np.array(self.shifts),
-                "memory_init": self.memory_init}
+        return {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "n_rows": self.n_rows,
+            "width": self.width,
+            "n_hidden": self.n_hidden,
+            "controller": self.controller_kind,
+            "shifts": np.array(self.shifts),
+            "memory_init": self.memory_init,
+        }
 
     @classmethod
     def load(cls, path) -> NTM:
         """The machine :meth:`save` wrote to ``path``: same architecture, same parameters
         (bit for bit)."""
         with np.load(path) as f:
-            arch = {k[len(_ARCH) + 1:]: f[k] for k in f.files if k.startswith(f"{_ARCH}/")}
-            params = {k[len(_PARAM) + 1:]: f[k] for k in f.files if k.startswith(f"{_PARAM}/")}
-        needed = {"n_in", "n_out", "n_rows", "width", "n_hidden", "controller", "shifts",
-                  "memory_init"}
+            arch = {k[len(_ARCH) + 1 :]: f[k] for k in f.files if k.startswith(f"{_ARCH}/")}
+            params = {k[len(_PARAM) + 1 :]: f[k] for k in f.files if k.startswith(f"{_PARAM}/")}
+        needed = {
+            "n_in",
+            "n_out",
+            "n_rows",
+            "width",
+            "n_hidden",
+            "controller",
+            "shifts",
+            "memory_init",
+        }
         if not needed <= set(arch):
-            raise ValueError(f"{path} lacks the architecture {sorted(needed - set(arch))} "
-                             f"(keys '{_ARCH}/...'); expected a file written by NTM.save")
-        model = cls(int(arch["n_in"]), int(arch["n_out"]), np.random.default_rng(0),
-                    n_rows=int(arch["n_rows"]), width=int(arch["width"]),
-                    n_hidden=int(arch["n_hidden"]), controller=str(arch["controller"]),
-                    shifts=tuple(int(k) for k in arch["shifts"]),
-                    memory_init=float(arch["memory_init"]))
+            raise ValueError(
+                f"{path} lacks the architecture {sorted(needed - set(arch))} "
+                f"(keys '{_ARCH}/...'); expected a file written by NTM.save"
+            )
+        model = cls(
+            int(arch["n_in"]),
+            int(arch["n_out"]),
+            np.random.default_rng(0),
+            n_rows=int(arch["n_rows"]),
+            width=int(arch["width"]),
+            n_hidden=int(arch["n_hidden"]),
+            controller=str(arch["controller"]),
+            shifts=tuple(int(k) for k in arch["shifts"]),
+            memory_init=float(arch["memory_init"]),
+        )
         if set(params) != set(model.params):
-            raise ValueError(f"{path} holds parameters {sorted(params)}; {model!r} has "
-                             f"{sorted(model.params)}")
+            raise ValueError(
+                f"{path} holds parameters {sorted(params)}; {model!r} has {sorted(model.params)}"
+            )
         for k, v in params.items():
             if v.shape != model.params[k].shape:
-                raise ValueError(f"{path}: parameter {k!r} has shape {v.shape}; {model!r} "
-                                 f"expects {model.params[k].shape}")
+                raise ValueError(
+                    f"{path}: parameter {k!r} has shape {v.shape}; {model!r} "
+                    f"expects {model.params[k].shape}"
+                )
             model.params[k][...] = v
         return model
 
@@ -456,8 +506,9 @@ def bit_cross_entropy(logits, targets: np.ndarray, mask: np.ndarray):
     shape = np.shape(data_of(logits))
     targets = real_array(targets, "targets")
     if len(shape) != 3 or targets.shape != shape:
-        raise ValueError(f"logits have shape {shape} and targets {targets.shape}; expected the "
-                         f"same (T, B, n)")
+        raise ValueError(
+            f"logits have shape {shape} and targets {targets.shape}; expected the same (T, B, n)"
+        )
     mask = _check_mask(mask, shape[:2])
     weights = mask[..., None] * np.ones(targets.shape[-1])
     per_bit = softplus(logits) - targets * logits
@@ -470,11 +521,14 @@ def _check_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
     if mask.shape != shape:
         raise ValueError(f"mask has shape {mask.shape}; expected (T, B) = {shape}")
     if not (np.isfinite(mask).all() and (mask >= 0).all()):
-        raise ValueError(f"mask must hold finite weights >= 0; got values from {mask.min()} to "
-                         f"{mask.max()}")
+        raise ValueError(
+            f"mask must hold finite weights >= 0; got values from {mask.min()} to {mask.max()}"
+        )
     if mask.sum() == 0:
-        raise ValueError("mask scores no step (every entry is 0); expected at least one scored "
-                         "step to average over")
+        raise ValueError(
+            "mask scores no step (every entry is 0); expected at least one scored "
+            "step to average over"
+        )
     return mask
 
 
@@ -519,8 +573,10 @@ def bit_errors(logits: np.ndarray, batch: CopyBatch) -> np.ndarray:
     if not isinstance(batch, CopyBatch):
         raise TypeError(f"batch must be a CopyBatch (from copy_batch), got {describe(batch)}")
     if np.shape(data_of(logits)) != batch.targets.shape:
-        raise ValueError(f"logits have shape {np.shape(data_of(logits))}; expected "
-                         f"{batch.targets.shape} like the batch's targets")
+        raise ValueError(
+            f"logits have shape {np.shape(data_of(logits))}; expected "
+            f"{batch.targets.shape} like the batch's targets"
+        )
     guess = (data_of(logits) > 0).astype(np.float64)
     wrong = (guess != batch.targets) * batch.mask[..., None]
     return wrong.sum(axis=(0, 2))

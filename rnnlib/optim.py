@@ -19,21 +19,28 @@ def _check_same_keys(params: dict, grads: dict) -> dict[str, np.ndarray]:
     array_dict(grads, "grads")
     missing = sorted(set(params) - set(grads))
     if missing:
-        raise ValueError(f"grads lack entries for parameters {missing}; got grads for {sorted(grads)}")
+        raise ValueError(
+            f"grads lack entries for parameters {missing}; got grads for {sorted(grads)}"
+        )
     checked = {}
     for name, value in params.items():
         if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-            raise TypeError(f"parameter {name!r} must be a float numpy array (it is updated in "
-                            f"place), got {describe(value)}")
+            raise TypeError(
+                f"parameter {name!r} must be a float numpy array (it is updated in "
+                f"place), got {describe(value)}"
+            )
         if np.shape(grads[name]) != np.shape(value):
             raise ValueError(
-                f"gradient of {name!r} has shape {np.shape(grads[name])}; expected {np.shape(value)} "
+                f"gradient of {name!r} has shape {np.shape(grads[name])}; expected "
+                f"{np.shape(value)} "
                 f"like the parameter"
             )
         g = real_array(grads[name], f"gradient of {name!r}")
         if not np.isfinite(g).all():
-            raise ValueError(f"gradient of {name!r} contains NaN or inf; expected finite numbers. "
-                             f"No parameter was changed.")
+            raise ValueError(
+                f"gradient of {name!r} contains NaN or inf; expected finite numbers. "
+                f"No parameter was changed."
+            )
         checked[name] = g
     return checked
 
@@ -61,8 +68,9 @@ def global_norm(grads: dict[str, np.ndarray]) -> float:
     if np.isinf(norm):  # rare: recompute on rescaled entries, unless an entry is inf itself
         top = max(float(np.abs(g).max(initial=0.0)) for g in grads.values())
         if np.isfinite(top):
-            norm = top * float(np.sqrt(sum(float(np.vdot(g / top, g / top))
-                                           for g in grads.values())))
+            norm = top * float(
+                np.sqrt(sum(float(np.vdot(g / top, g / top)) for g in grads.values()))
+            )
     return norm
 
 
@@ -77,8 +85,10 @@ def clip_by_global_norm(
     max_norm = _positive("max_norm", max_norm)
     norm = global_norm(grads)
     if not np.isfinite(norm):
-        raise ValueError(f"the gradient's global norm is {norm} (some entry is NaN or inf); "
-                         f"expected finite gradients: clipping cannot restore a direction")
+        raise ValueError(
+            f"the gradient's global norm is {norm} (some entry is NaN or inf); "
+            f"expected finite gradients: clipping cannot restore a direction"
+        )
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {k: g * scale for k, g in grads.items()}, norm
 
@@ -91,8 +101,10 @@ def clip_by_value(grads: dict[str, np.ndarray], limit: float) -> dict[str, np.nd
     for k, g in grads.items():
         g = real_array(g, f"gradient of {k!r}")
         if np.isnan(g).any():
-            raise ValueError(f"gradient of {k!r} contains NaN; expected numbers (inf is clipped "
-                             f"to the limit, NaN has no value to clip)")
+            raise ValueError(
+                f"gradient of {k!r} contains NaN; expected numbers (inf is clipped "
+                f"to the limit, NaN has no value to clip)"
+            )
         clipped[k] = np.clip(g, -limit, limit)
     return clipped
 

@@ -42,8 +42,11 @@ def _check_rng(rng) -> None:
 
 
 def _check_batch_size(batch_size) -> None:
-    if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
-            or batch_size < 1):
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
 
@@ -60,8 +63,9 @@ def one_hot(indices: np.ndarray, n: int) -> np.ndarray:
     if indices.size and not np.issubdtype(indices.dtype, np.integer):
         raise TypeError(f"indices must be integers in [0, {n}), got dtype {indices.dtype}")
     if indices.size and (indices.min() < 0 or indices.max() >= n):
-        raise ValueError(f"indices must lie in [0, {n}), got values from {indices.min()} to "
-                         f"{indices.max()}")
+        raise ValueError(
+            f"indices must lie in [0, {n}), got values from {indices.min()} to {indices.max()}"
+        )
     return np.eye(n)[indices]
 
 
@@ -109,12 +113,12 @@ class CopyTask(Task):
         symbols = rng.integers(0, k, size=(L, batch_size))
         xs = np.zeros((T, batch_size, self.n_in))
         xs[:L, :, :k] = one_hot(symbols, k)
-        xs[L:L + D, :, k] = 1.0           # blank
-        xs[L + D:, :, k + 1] = 1.0        # recall
+        xs[L : L + D, :, k] = 1.0  # blank
+        xs[L + D :, :, k + 1] = 1.0  # recall
         targets = np.zeros((T, batch_size), dtype=np.int64)
-        targets[L + D:] = symbols
+        targets[L + D :] = symbols
         mask = np.zeros((T, batch_size))
-        mask[L + D:] = 1.0
+        mask[L + D :] = 1.0
         return Batch(xs, targets, mask)
 
     def chance_loss(self):
@@ -262,8 +266,17 @@ class EmbeddedReber(Task):
 
 
 # Non-ASCII characters of the help text, mapped to ASCII so the vocabulary stays small.
-_ASCII = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2013": "-",
-          "\u2014": "-", "\u2026": "...", "\u00b0": " degrees", "\u00df": "ss"}
+_ASCII = {
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00b0": " degrees",
+    "\u00df": "ss",
+}
 
 
 def help_text() -> str:
@@ -295,8 +308,9 @@ class CharLM(Task):
         self.seq_len = _count("seq_len", seq_len, 1)
         self.T = self.seq_len
         if text is not None and not isinstance(text, str):
-            raise TypeError(f"text must be a str (or None for Python's help text), "
-                            f"got {describe(text)}")
+            raise TypeError(
+                f"text must be a str (or None for Python's help text), got {describe(text)}"
+            )
         self.text = help_text() if text is None else text
         if len(self.text) < self.seq_len + 1:
             raise ValueError(
@@ -315,18 +329,23 @@ class CharLM(Task):
         try:
             return np.array([self.index[ch] for ch in text], dtype=np.int64)
         except KeyError as error:
-            raise ValueError(f"character {error.args[0]!r} is not in this text's vocabulary of "
-                             f"{len(self.vocab)} characters") from None
+            raise ValueError(
+                f"character {error.args[0]!r} is not in this text's vocabulary of "
+                f"{len(self.vocab)} characters"
+            ) from None
 
     def decode(self, codes) -> str:
         """Integer codes back to a string."""
         codes = np.asarray(codes).ravel()
         if codes.size and not np.issubdtype(codes.dtype, np.integer):
-            raise TypeError(f"codes must be integers in [0, {len(self.vocab)}), got dtype "
-                            f"{codes.dtype}")
+            raise TypeError(
+                f"codes must be integers in [0, {len(self.vocab)}), got dtype {codes.dtype}"
+            )
         if codes.size and (codes.min() < 0 or codes.max() >= len(self.vocab)):
-            raise ValueError(f"codes must lie in [0, {len(self.vocab)}), got values from "
-                             f"{codes.min()} to {codes.max()}")
+            raise ValueError(
+                f"codes must lie in [0, {len(self.vocab)}), got values from "
+                f"{codes.min()} to {codes.max()}"
+            )
         return "".join(self.vocab[int(k)] for k in codes)
 
     def sample(self, rng, batch_size):
@@ -366,8 +385,10 @@ class DelayedRecall(Task):
         self.delay = _count("delay", delay, 0)
         self.length = _count("length", length, 1)
         if self.delay >= self.length:
-            raise ValueError(f"delay must be below length (some step must be scored); got "
-                             f"delay={delay}, length={length}")
+            raise ValueError(
+                f"delay must be below length (some step must be scored); got "
+                f"delay={delay}, length={length}"
+            )
         self.n_in = self.n_out = self.n_symbols
         self.T = self.length
 
@@ -377,7 +398,7 @@ class DelayedRecall(Task):
         T, D = self.length, self.delay
         symbols = rng.integers(0, self.n_symbols, size=(T, batch_size))
         targets = np.zeros((T, batch_size), dtype=np.int64)
-        targets[D:] = symbols[:T - D]
+        targets[D:] = symbols[: T - D]
         mask = np.zeros((T, batch_size))
         mask[D:] = 1.0
         return Batch(one_hot(symbols, self.n_symbols), targets, mask)
@@ -386,8 +407,9 @@ class DelayedRecall(Task):
         return float(np.log(self.n_symbols))
 
     def __repr__(self):
-        return (f"DelayedRecall(n_symbols={self.n_symbols}, delay={self.delay}, "
-                f"length={self.length})")
+        return (
+            f"DelayedRecall(n_symbols={self.n_symbols}, delay={self.delay}, length={self.length})"
+        )
 
 
 class PulseTiming(Task):

@@ -124,7 +124,8 @@ def train(
         raise TypeError(f"expected an rnnlib task (rnnlib.tasks), got {type(task).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
-            f"expected an rnnlib optimizer (rnnlib.optim), got {type(optimizer).__name__}")
+            f"expected an rnnlib optimizer (rnnlib.optim), got {type(optimizer).__name__}"
+        )
     steps = integer(steps, "steps")
     generator(rng)
     batch_size = integer(batch_size, "batch_size")
@@ -135,14 +136,17 @@ def train(
     if not isinstance(online, (bool, np.bool_)):
         raise TypeError(f"online must be True or False, got {online!r}")
     if online and truncate is None:
-        raise ValueError("online=True updates after every window of truncate=k steps; "
-                         "give truncate (a positive integer), got truncate=None")
+        raise ValueError(
+            "online=True updates after every window of truncate=k steps; "
+            "give truncate (a positive integer), got truncate=None"
+        )
     if not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True or False, got {progress!r}")
     max_loss_ratio = _optional(max_loss_ratio, "max_loss_ratio")
     if max_loss_ratio is not None and max_loss_ratio <= 1.0:
-        raise ValueError(f"max_loss_ratio must be above 1 (or None to turn the rule off), "
-                         f"got {max_loss_ratio}")
+        raise ValueError(
+            f"max_loss_ratio must be above 1 (or None to turn the rule off), got {max_loss_ratio}"
+        )
     if task.n_in != model.cell.n_in or task.n_out != model.n_out:
         raise ValueError(
             f"{task!r} has n_in={task.n_in}, n_out={task.n_out}; the model has "
@@ -166,7 +170,8 @@ def train(
                 state = run(model.cell, piece.xs, state0=state).states[-1]
                 continue
             loss, grads, result = model.loss_and_grads(
-                piece, task.kind, truncate=None if online else truncate, state0=state)
+                piece, task.kind, truncate=None if online else truncate, state0=state
+            )
             state = result.final_state
             norm = global_norm(grads)
             losses.append(loss)
@@ -181,8 +186,10 @@ def train(
                 reason, detail = NON_FINITE_GRADIENT, f"the gradient norm is {norm}"
             elif limit is not None and loss > limit:
                 reason = LOSS_EXPLODED
-                detail = (f"the loss {loss:.3g} exceeds max_loss_ratio = {max_loss_ratio:g} "
-                          f"times the reference loss {reference:.3g}")
+                detail = (
+                    f"the loss {loss:.3g} exceeds max_loss_ratio = {max_loss_ratio:g} "
+                    f"times the reference loss {reference:.3g}"
+                )
             if reason:
                 message = (
                     f"training stopped at step {step} of {steps} (divergence rule: {reason}): "
@@ -204,10 +211,14 @@ def train(
     if reason:
         print(message)
     else:
-        message = (f"trained {steps} steps; final loss {losses[-1]:.4g}" if losses else
-                   f"trained {steps} steps; no window scored a position, so nothing was updated")
-    return History(np.array(losses), np.array(norms), np.array(times), bool(reason), message,
-                   reason)
+        message = (
+            f"trained {steps} steps; final loss {losses[-1]:.4g}"
+            if losses
+            else f"trained {steps} steps; no window scored a position, so nothing was updated"
+        )
+    return History(
+        np.array(losses), np.array(norms), np.array(times), bool(reason), message, reason
+    )
 
 
 def _windows(batch: Batch, k: int):

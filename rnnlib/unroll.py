@@ -42,10 +42,13 @@ def check_inputs(cell: Cell, xs, state0=None) -> tuple[np.ndarray, object]:
     T, B, m = xs.shape
     if m != cell.n_in:
         raise ValueError(
-            f"inputs have shape {xs.shape}; {cell.name}(n_in={cell.n_in}) expects (T, B, {cell.n_in})"
+            f"inputs have shape {xs.shape}; {cell.name}(n_in={cell.n_in}) expects (T, B, "
+            f"{cell.n_in})"
         )
     if T == 0 or B == 0:
-        raise ValueError(f"inputs have shape {xs.shape}; need at least one time step and one sequence")
+        raise ValueError(
+            f"inputs have shape {xs.shape}; need at least one time step and one sequence"
+        )
     if not np.all(np.isfinite(xs)):
         raise ValueError("inputs contain NaN or inf; expected finite numbers")
     if state0 is None:
@@ -115,8 +118,9 @@ def _check_index(index, n_vectors: int, where: str) -> None:
         raise ValueError(f"{where}: index must be {choices}, got {index}")
 
 
-def run(cell: Cell, xs, state0=None, params: dict | None = None,
-        probe: Probe | None = None) -> Trajectory:
+def run(
+    cell: Cell, xs, state0=None, params: dict | None = None, probe: Probe | None = None
+) -> Trajectory:
     """Run ``cell`` over ``xs`` (T, B, n_in) with plain arrays: fast, no gradients."""
     xs, state = check_inputs(cell, xs, state0)
     p = check_params(cell, params)
@@ -178,8 +182,10 @@ def bptt(
     if isinstance(truncate, bool) or not isinstance(truncate, (int, np.integer)) or truncate < 1:
         raise ValueError(f"truncate must be a positive integer or None, got {truncate!r}")
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function (outputs, window, extra) -> scalar Tensor, "
-                        f"got {describe(loss_fn)}")
+        raise TypeError(
+            f"loss_fn must be a function (outputs, window, extra) -> scalar Tensor, "
+            f"got {describe(loss_fn)}"
+        )
     base = check_params(cell, params)
     extra_params = {} if extra_params is None else array_dict(extra_params, "extra_params")
     clash = sorted(set(extra_params) & set(base))
@@ -198,7 +204,9 @@ def bptt(
         for start in range(0, T, truncate):
             window = slice(start, min(start + truncate, T))
             p, extra = tensors(base), tensors(extra_params)
-            chain = [tuple(Tensor(s) for s in state)]  # leaves: no gradient crosses the window start
+            chain = [
+                tuple(Tensor(s) for s in state)
+            ]  # leaves: no gradient crosses the window start
             outs = []
             for x in xs[window]:
                 new = as_tuple(cell.step(p, from_tuple(chain[-1], cell), x))
@@ -206,15 +214,17 @@ def bptt(
                 outs.append(cell.output(from_tuple(new, cell)))
             window_loss = loss_fn(stack(outs), window, extra)
             if not isinstance(window_loss, Tensor) or window_loss.data.size != 1:
-                raise ValueError(f"loss_fn must return a scalar Tensor (use rnnlib's losses); "
-                                 f"got {describe(window_loss)}")
+                raise ValueError(
+                    f"loss_fn must return a scalar Tensor (use rnnlib's losses); "
+                    f"got {describe(window_loss)}"
+                )
             window_loss.backward()
             for k, g in grads_of(p).items():
                 totals[k] += g
             for k, g in grads_of(extra).items():
                 extra_totals[k] += g
             for offset, parts in enumerate(chain):  # the window's start state appears in two
-                for k, t in enumerate(parts):          # windows; its gradients add up
+                for k, t in enumerate(parts):  # windows; its gradients add up
                     if t.grad is not None:
                         state_grads[start + offset][k] += t.grad
             outputs.extend(data_of(o) for o in outs)

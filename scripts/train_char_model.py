@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small matrices: one thread is much faster
-os.environ.setdefault("OMP_NUM_THREADS", "1")       # here (measured: 0.2 s vs 1.3-2.9 s a step)
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # here (measured: 0.2 s vs 1.3-2.9 s a step)
 
 import numpy as np
 
@@ -50,14 +50,23 @@ def main(argv=None) -> None:
     task = char_model.char_task(corpus, cfg.seq_len)
     valid = char_model.encode(task, corpus.valid)
     train_codes = task.codes
-    print(f"Python {corpus.python}: {len(corpus.train)} training and {len(valid)} held-out "
-          f"characters, vocabulary {task.n_in}", flush=True)
+    print(
+        f"Python {corpus.python}: {len(corpus.train)} training and {len(valid)} held-out "
+        f"characters, vocabulary {task.n_in}",
+        flush=True,
+    )
     record = {
-        "config": asdict(cfg), "python": corpus.python,
-        "train_files": list(corpus.train_files), "valid_files": list(corpus.valid_files),
-        "train_chars": len(corpus.train), "valid_chars": len(valid), "vocab": task.n_in,
-        "baselines_bits": {"unigram": char_model.ngram_bits(train_codes, valid, task.n_in, 0),
-                           "bigram": char_model.ngram_bits(train_codes, valid, task.n_in, 1)},
+        "config": asdict(cfg),
+        "python": corpus.python,
+        "train_files": list(corpus.train_files),
+        "valid_files": list(corpus.valid_files),
+        "train_chars": len(corpus.train),
+        "valid_chars": len(valid),
+        "vocab": task.n_in,
+        "baselines_bits": {
+            "unigram": char_model.ngram_bits(train_codes, valid, task.n_in, 0),
+            "bigram": char_model.ngram_bits(train_codes, valid, task.n_in, 1),
+        },
         "models": {},
     }
     for kind in args.kinds:
@@ -67,27 +76,33 @@ def main(argv=None) -> None:
             # Called at every checkpoint, so a run stopped early keeps what it reached.
             bits, params_now = {}, {k: v.copy() for k, v in model.params.items()}
             for step, params in saved.items():
-                for name, value in model.params.items():   # evaluate the float16 weights we ship
+                for name, value in model.params.items():  # evaluate the float16 weights we ship
                     value[...] = params[name].astype(np.float16).astype(np.float64)
                 bits[str(step)] = char_model.model_bits(model, valid, cfg.seq_len)
             for name, value in model.params.items():
                 value[...] = params_now[name]
             record["models"][kind] = {
-                "n_hidden": model.cell.n_hidden, "n_params": model.n_params,
-                "steps_done": history.steps, "minutes": (time.perf_counter() - start) / 60,
-                "valid_bits": bits, "loss_every_10": history.loss[::10].round(5).tolist(),
+                "n_hidden": model.cell.n_hidden,
+                "n_params": model.n_params,
+                "steps_done": history.steps,
+                "minutes": (time.perf_counter() - start) / 60,
+                "valid_bits": bits,
+                "loss_every_10": history.loss[::10].round(5).tolist(),
                 "seconds_per_step": float(history.wall_time[-1] / history.steps),
             }
             # One file pair per model, so the two can train in parallel processes (--kinds).
             char_model.save_weights(args.out / f"{kind}.npz", {kind: saved})
             one = {**record, "models": {kind: record["models"][kind]}}
             (args.out / f"{kind}.json").write_text(json.dumps(one, indent=1) + "\n")
-            print(f"{kind}: {model.n_params} parameters, {history.steps} steps in "
-                  f"{record['models'][kind]['minutes']:.1f} min; validation bits/char {bits}",
-                  flush=True)
+            print(
+                f"{kind}: {model.n_params} parameters, {history.steps} steps in "
+                f"{record['models'][kind]['minutes']:.1f} min; validation bits/char {bits}",
+                flush=True,
+            )
 
-        char_model.train_with_checkpoints(kind, task, cfg, progress=not args.no_progress,
-                                  on_checkpoint=save)
+        char_model.train_with_checkpoints(
+            kind, task, cfg, progress=not args.no_progress, on_checkpoint=save
+        )
     print("baselines", record["baselines_bits"], file=sys.stderr)
 
 

@@ -65,23 +65,29 @@ def train(cfg: Config, log=print):
                 err = mean_bit_errors(model, evals)
                 eval_steps.append(step)
                 eval_errors.append(err)
-                log(f"step {step:6d}  loss {np.mean(losses[-cfg.eval_every:]):.4f}  "
-                    f"held-out bit errors/seq {err:.3f}  {time.perf_counter() - start:.0f} s")
+                log(
+                    f"step {step:6d}  loss {np.mean(losses[-cfg.eval_every :]):.4f}  "
+                    f"held-out bit errors/seq {err:.3f}  {time.perf_counter() - start:.0f} s"
+                )
                 if err < cfg.target_errors:
                     break
     finally:
         gc.enable()
     history = {
-        "loss": np.array(losses), "grad_norm": np.array(norms), "length": np.array(lengths),
-        "eval_step": np.array(eval_steps), "eval_errors": np.array(eval_errors),
+        "loss": np.array(losses),
+        "grad_norm": np.array(norms),
+        "length": np.array(lengths),
+        "eval_step": np.array(eval_steps),
+        "eval_errors": np.array(eval_errors),
         "seconds": np.array(time.perf_counter() - start),
     }
     return model, history
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     defaults = Config()
     for name, value in asdict(defaults).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)

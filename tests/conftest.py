@@ -17,9 +17,13 @@ import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--regenerate", action="store_true", default=False,
-                     help="also run the tests marked 'regenerate' (exact regeneration of "
-                          "committed artifacts; bitwise only on the machine that wrote them)")
+    parser.addoption(
+        "--regenerate",
+        action="store_true",
+        default=False,
+        help="also run the tests marked 'regenerate' (exact regeneration of "
+        "committed artifacts; bitwise only on the machine that wrote them)",
+    )
 
 
 BROWSER_DIRS = ("browser", "live")  # tests/<dir>/ drive Chromium: marked ``browser``
@@ -53,7 +57,8 @@ def playwright_driver():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("Playwright for Python is missing: pip install -r requirements-test.txt",
-                    pytrace=False)
+        pytest.fail(
+            "Playwright for Python is missing: pip install -r requirements-test.txt", pytrace=False
+        )
     with sync_playwright() as driver:
         yield driver

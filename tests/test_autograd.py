@@ -57,8 +57,10 @@ def test_pow(exponent):
     check(lambda a: a**exponent, POS23.copy())
 
 
-@pytest.mark.parametrize("a_shape,b_shape", [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)),
-                                             ((5, 2, 3), (3, 4)), ((3,), (3,))])
+@pytest.mark.parametrize(
+    "a_shape,b_shape",
+    [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)), ((5, 2, 3), (3, 4)), ((3,), (3,))],
+)
 def test_matmul_shapes(a_shape, b_shape):
     rng = np.random.default_rng(1)
     check(lambda a, b: a @ b, rng.normal(size=a_shape), rng.normal(size=b_shape))
@@ -77,8 +79,9 @@ def test_elementwise_functions(name):
     assert np.allclose(fn(x), ag.data_of(fn(Tensor(x))))  # arrays and tensors agree
 
 
-@pytest.mark.parametrize("index", [1, (slice(None), 0), (0, slice(1, 3)), (Ellipsis, -1),
-                                   np.array([0, 1, 1])], ids=str)
+@pytest.mark.parametrize(
+    "index", [1, (slice(None), 0), (0, slice(1, 3)), (Ellipsis, -1), np.array([0, 1, 1])], ids=str
+)
 def test_getitem(index):
     check(lambda a: a[index], R.normal(size=(3, 4)))
 
@@ -130,8 +133,12 @@ def test_a_tensor_used_twice_accumulates_both_paths():
 
 def test_composite_expression_like_a_gate():
     rng = np.random.default_rng(5)
-    check(lambda h, W, b: ag.sigmoid(h @ W.T + b) * ag.tanh(h @ W.T),
-          rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), rng.normal(size=4))
+    check(
+        lambda h, W, b: ag.sigmoid(h @ W.T + b) * ag.tanh(h @ W.T),
+        rng.normal(size=(3, 4)),
+        rng.normal(size=(4, 4)),
+        rng.normal(size=4),
+    )
 
 
 def test_ndarray_on_the_left_defers_to_tensor():
@@ -229,8 +236,7 @@ def test_graphs_hold_no_cycles_and_are_freed_when_bptt_returns(name):
     before = _live_tensors()
     gc.disable()
     try:
-        res = rnnlib.bptt(cell, xs, lambda out, window, extra: (out * out).sum() / 3.0,
-                          truncate=7)
+        res = rnnlib.bptt(cell, xs, lambda out, window, extra: (out * out).sum() / 3.0, truncate=7)
         assert _live_tensors() == before
         assert gc.collect(0) == 0  # nothing unreachable was waiting for the collector
     finally:

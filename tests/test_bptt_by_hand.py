@@ -53,8 +53,9 @@ def test_lstm_forward_is_the_cells_own_step():
         for g in "ifo":
             np.testing.assert_array_equal(fw[g][t], probe.values[g][0])
         # c_t = f c_{t-1} + i c~_t, with the candidate the pass found
-        np.testing.assert_allclose(c_new, fw["f"][t] * c + fw["i"][t] * fw["cand"][t],
-                                   rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(
+            c_new, fw["f"][t] * c + fw["i"][t] * fw["cand"][t], rtol=1e-14, atol=1e-15
+        )
         c, h = c_new, h_new
         np.testing.assert_array_equal(fw["c"][t + 1], c)
         np.testing.assert_array_equal(fw["h"][t + 1], h)

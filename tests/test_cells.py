@@ -9,8 +9,15 @@ from rnnlib.autograd import Tensor, data_of, tensors
 from rnnlib.unroll import as_tuple
 
 N_IN, N = 3, 5
-GATES = {"vanilla": "", "prototype": "ifo", "normalized": "ifo", "gru": "rz", "pseudo": "ifo",
-         "lstm": "ifo", "peephole": "ifo"}
+GATES = {
+    "vanilla": "",
+    "prototype": "ifo",
+    "normalized": "ifo",
+    "gru": "rz",
+    "pseudo": "ifo",
+    "lstm": "ifo",
+    "peephole": "ifo",
+}
 
 
 @pytest.mark.parametrize("name", sorted(rnnlib.CELLS))
@@ -55,8 +62,15 @@ def test_step_on_arrays_equals_step_on_tensors(name):
     state = state if len(state) > 1 else state[0]
     x = rng.normal(size=(3, N_IN))
     plain = as_tuple(cell.step(cell.params, state, x))
-    taped = as_tuple(cell.step(tensors(cell.params), tuple(Tensor(s) for s in as_tuple(state))
-                               if len(cell.state_names) > 1 else Tensor(state), Tensor(x)))
+    taped = as_tuple(
+        cell.step(
+            tensors(cell.params),
+            tuple(Tensor(s) for s in as_tuple(state))
+            if len(cell.state_names) > 1
+            else Tensor(state),
+            Tensor(x),
+        )
+    )
     for a, b in zip(plain, taped):
         assert isinstance(b, Tensor)
         np.testing.assert_array_equal(a, data_of(b))
@@ -76,8 +90,9 @@ def test_outputs_are_what_each_cell_shows():
     np.testing.assert_array_equal(traj.outputs, traj.state_array()[1:])
 
 
-@pytest.mark.parametrize("activation,lo,hi",
-                         [("tanh", -1, 1), ("sigmoid", 0, 1), ("relu", 0, None)])
+@pytest.mark.parametrize(
+    "activation,lo,hi", [("tanh", -1, 1), ("sigmoid", 0, 1), ("relu", 0, None)]
+)
 def test_vanilla_activations(activation, lo, hi):
     rng = np.random.default_rng(4)
     cell = rnnlib.VanillaRNN(N_IN, N, rng, activation=activation, init_scale=3.0)
@@ -103,12 +118,14 @@ def test_same_seed_same_parameters_and_params_override():
         np.testing.assert_array_equal(a.params[k], b.params[k])
     xs = np.random.default_rng(1).normal(size=(3, 2, N_IN))
     other = {k: v * 0.5 for k, v in a.params.items()}
-    np.testing.assert_array_equal(rnnlib.run(a, xs, params=other).outputs,
-                                  rnnlib.run(b, xs, params=other).outputs)
+    np.testing.assert_array_equal(
+        rnnlib.run(a, xs, params=other).outputs, rnnlib.run(b, xs, params=other).outputs
+    )
     assert not np.allclose(rnnlib.run(a, xs).outputs, rnnlib.run(a, xs, params=other).outputs)
 
 
 # -- initializers ------------------------------------------------------------------------
+
 
 def test_uniform_and_glorot_ranges():
     rng = np.random.default_rng(0)
@@ -164,8 +181,8 @@ def test_random_cell_redraws_every_parameter_from_the_seed(name):
     for key, value in cell.params.items():
         np.testing.assert_array_equal(value, again.params[key])
         np.testing.assert_array_equal(value, rng.normal(0.0, 0.7, size=usual.params[key].shape))
-        assert np.all(value != usual.params[key]), key          # none kept its usual init
-        assert np.all(value != 0.0), key                        # biases too
+        assert np.all(value != usual.params[key]), key  # none kept its usual init
+        assert np.all(value != 0.0), key  # biases too
     pooled = np.concatenate([v.ravel() for v in cell.params.values()])
     assert pooled.std() == pytest.approx(0.7, rel=0.1) and abs(pooled.mean()) < 0.05
     other = rnnlib.random_cell(name, 3, 40, np.random.default_rng(6), scale=0.7)

@@ -130,8 +130,9 @@ def test_readout_mse_gradients(masked):
         assert err < 1e-6, f"d/d{name}: {err:.2e}"
 
 
-@pytest.mark.parametrize("task,truncate", [(CopyTask(3, 2, 1), None), (CopyTask(3, 2, 1), 3),
-                                           (AddingTask(6), None)])
+@pytest.mark.parametrize(
+    "task,truncate", [(CopyTask(3, 2, 1), None), (CopyTask(3, 2, 1), 3), (AddingTask(6), None)]
+)
 def test_model_loss_and_grads_match_central_differences(task, truncate):
     rng = np.random.default_rng(3)
     cell = rnnlib.random_cell("lstm", task.n_in, 3, rng, SCALE)

@@ -49,8 +49,17 @@ CELL_TIMEOUT = 300  # seconds; a chapter runs in under 20 s
 PARALLEL = 2  # chapters executed at once (two cores)
 # Environment variables that could lead the clean environment back to this checkout or to
 # this machine's Jupyter set-up.
-DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV",
-               "JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_RUNTIME_DIR", "PIP_REQUIRE_VIRTUALENV")
+DROPPED_ENV = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "VIRTUAL_ENV",
+    "JUPYTER_PATH",
+    "JUPYTER_CONFIG_PATH",
+    "JUPYTER_RUNTIME_DIR",
+    "PIP_REQUIRE_VIRTUALENV",
+)
 
 PROVENANCE_CELL = """\
 import importlib.util, sys, rnnlib
@@ -101,18 +110,25 @@ def requirement_pins() -> list[str]:
 
 
 def run(cmd: list, **kw) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(c) for c in cmd], check=False, capture_output=True, text=True,
-                            **kw)
+    result = subprocess.run(
+        [str(c) for c in cmd], check=False, capture_output=True, text=True, **kw
+    )
     if result.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, cmd))} failed ({result.returncode}):\n"
-                    f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"{' '.join(map(str, cmd))} failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}",
+            pytrace=False,
+        )
     return result
 
 
 # Downloaded wheels, kept between runs outside the repository (like pip's own cache): querying
 # the package index for some fifty packages took most of the install's time.
-WHEELHOUSE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-              / "written-memories" / "wheelhouse")
+WHEELHOUSE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "written-memories"
+    / "wheelhouse"
+)
 
 
 def build_requirements() -> list[str]:
@@ -126,8 +142,17 @@ def pip_from_wheelhouse(python, args: list, requirements: list[str]) -> None:
     """``python -m pip *args *requirements`` from WHEELHOUSE alone; if a requirement is not
     there yet, download it into WHEELHOUSE first (pip download: same versions, same index)."""
     quiet = ["--quiet", "--disable-pip-version-check"]
-    offline = [python, "-m", "pip", *args, *quiet, "--no-index", "--find-links", WHEELHOUSE,
-               *requirements]
+    offline = [
+        python,
+        "-m",
+        "pip",
+        *args,
+        *quiet,
+        "--no-index",
+        "--find-links",
+        WHEELHOUSE,
+        *requirements,
+    ]
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     first = subprocess.run([str(c) for c in offline], check=False, capture_output=True)
     if first.returncode != 0:
@@ -142,8 +167,11 @@ def copy_sources(dest: Path) -> None:
     for path in ROOT.iterdir():
         if path.is_file():
             shutil.copy2(path, dest / path.name)
-    shutil.copytree(ROOT / "rnnlib", dest / "rnnlib",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    shutil.copytree(
+        ROOT / "rnnlib",
+        dest / "rnnlib",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +183,11 @@ def executed(tmp_path_factory) -> dict:
     start = time.perf_counter()
     copy_sources(base / "src")
     # build isolation, as a reader's pip: setuptools comes from the wheelhouse, not from here
-    pip_from_wheelhouse(sys.executable, ["wheel", base / "src", "--no-deps", "-w", base / "dist"],
-                        build_requirements())
+    pip_from_wheelhouse(
+        sys.executable,
+        ["wheel", base / "src", "--no-deps", "-w", base / "dist"],
+        build_requirements(),
+    )
     wheels = list((base / "dist").glob("rnnlib-*.whl"))
     assert len(wheels) == 1, wheels
     timings["build"] = time.perf_counter() - start
@@ -173,11 +204,14 @@ def executed(tmp_path_factory) -> dict:
     timings["install"] = time.perf_counter() - start
 
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
-    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
-               JUPYTER_CONFIG_DIR=str(base / "jupyter_config"),
-               JUPYTER_DATA_DIR=str(base / "jupyter_data"), IPYTHONDIR=str(base / "ipython"),
-               MPLCONFIGDIR=str(base / "matplotlib"),
-               OMP_NUM_THREADS="1")  # PARALLEL kernels on two cores: one BLAS thread each
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        JUPYTER_CONFIG_DIR=str(base / "jupyter_config"),
+        JUPYTER_DATA_DIR=str(base / "jupyter_data"),
+        IPYTHONDIR=str(base / "ipython"),
+        MPLCONFIGDIR=str(base / "matplotlib"),
+        OMP_NUM_THREADS="1",
+    )  # PARALLEL kernels on two cores: one BLAS thread each
     (base / "execute.py").write_text(EXECUTE.format(timeout=CELL_TIMEOUT))
     (base / "provenance.py").write_text(PROVENANCE_CELL.format(prefix=str(venv), site=site))
     chapters = base / "chapters"
@@ -187,10 +221,20 @@ def executed(tmp_path_factory) -> dict:
         copy = chapters / path.name
         shutil.copy2(path, copy)
         return subprocess.run(
-            [str(python), str(base / "execute.py"), str(copy), str(base / "provenance.py"),
-             str(chapters)],
-            check=False, cwd=chapters, env=env, capture_output=True, text=True,
-            timeout=CELL_TIMEOUT * 4)
+            [
+                str(python),
+                str(base / "execute.py"),
+                str(copy),
+                str(base / "provenance.py"),
+                str(chapters),
+            ],
+            check=False,
+            cwd=chapters,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CELL_TIMEOUT * 4,
+        )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(PARALLEL) as pool:
@@ -210,9 +254,13 @@ NOT_SHIPPED = ("*.log",)
 
 def data_files(package: Path) -> set[str]:
     root = package / "data"
-    return {str(p.relative_to(root)) for p in root.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
-            and not any(p.match(pattern) for pattern in NOT_SHIPPED)}
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not any(p.match(pattern) for pattern in NOT_SHIPPED)
+    }
 
 
 def test_the_wheel_ships_every_data_file(executed):
@@ -228,8 +276,11 @@ def test_chapter_runs_from_the_installed_wheel(chapter, executed):
     if result.returncode != 0:
         error = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr).strip()
         last = error.splitlines()[-1] if error else "(no error message)"
-        pytest.fail(f"{chapter} failed in a clean environment holding only the rnnlib wheel and "
-                    f"a reader's packages (no myst_nb, no repository): {last}\n\n"
-                    f"{error[-2500:]}", pytrace=False)
+        pytest.fail(
+            f"{chapter} failed in a clean environment holding only the rnnlib wheel and "
+            f"a reader's packages (no myst_nb, no repository): {last}\n\n"
+            f"{error[-2500:]}",
+            pytrace=False,
+        )
     assert "rnnlib from" in result.stdout, result.stdout
     assert "myst_nb installed: False" in result.stdout, result.stdout  # a reader's kernel

@@ -32,8 +32,12 @@ def test_forget_one_input_zero_keeps_the_state_exactly(name):
     cell = rnnlib.random_cell(name, N_IN, N_HIDDEN, rng)
     state0 = tuple(rng.normal(size=(3, 6)) for _ in cell.state_names)
     state0 = state0 if len(state0) > 1 else state0[0]
-    traj = rnnlib.run(cell, rng.normal(size=(25, 3, 3)), state0,
-                      probe=rnnlib.GateProbe(fixed={"f": 1.0, "i": 0.0}))
+    traj = rnnlib.run(
+        cell,
+        rng.normal(size=(25, 3, 3)),
+        state0,
+        probe=rnnlib.GateProbe(fixed={"f": 1.0, "i": 0.0}),
+    )
     kept = traj.state_array(0)  # s for the prototypes, c for the LSTMs
     for t in range(kept.shape[0]):
         np.testing.assert_array_equal(kept[t], as_tuple(state0)[0])

@@ -28,7 +28,8 @@ def test_cosine_similarity_and_content_weighting():
     assert K.shape == (2, 5)
     assert np.allclose(K[:, 3], 1.0, atol=1e-8)
     manual = np.einsum("bnm,bm->bn", memory, key) / (
-        np.linalg.norm(memory, axis=-1) * np.linalg.norm(key, axis=-1, keepdims=True))
+        np.linalg.norm(memory, axis=-1) * np.linalg.norm(key, axis=-1, keepdims=True)
+    )
     assert np.allclose(K, manual, atol=1e-7)
     w = ntm.content_weighting(memory, key, np.full((2, 1), 50.0))
     assert np.allclose(w.sum(-1), 1.0) and (w.argmax(-1) == 3).all() and (w[:, 3] > 0.99).all()
@@ -40,7 +41,7 @@ def test_interpolation_shift_and_sharpening():
     rng = np.random.default_rng(1)
     one_hot = np.zeros((1, 6))
     one_hot[0, 2] = 1.0
-    forward = np.array([[0.0, 0.0, 1.0]])   # all mass on shift +1
+    forward = np.array([[0.0, 0.0, 1.0]])  # all mass on shift +1
     backward = np.array([[1.0, 0.0, 0.0]])  # shift -1
     assert ntm.shift(one_hot, forward)[0].argmax() == 3
     assert ntm.shift(one_hot, backward)[0].argmax() == 1
@@ -66,7 +67,7 @@ def test_write_is_erase_then_add_and_read_is_weighted_sum():
     memory = rng.normal(size=(1, 4, 3))
     w = np.array([[0.0, 1.0, 0.0, 0.0]])
     new = ntm.write(memory, w, np.ones((1, 3)), np.array([[0.5, -0.5, 0.25]]))
-    assert np.allclose(new[0, 1], [0.5, -0.5, 0.25])             # row 1 replaced
+    assert np.allclose(new[0, 1], [0.5, -0.5, 0.25])  # row 1 replaced
     assert np.array_equal(new[0, [0, 2, 3]], memory[0, [0, 2, 3]])  # others untouched
     w, e, a = normalized(rng, (1, 4)), rng.random((1, 3)), rng.normal(size=(1, 3))
     new = ntm.write(memory, w, e, a)
@@ -88,15 +89,18 @@ def test_head_parameters_land_in_their_ranges():
 # -- gradients against finite differences --------------------------------------------------
 
 
-@pytest.mark.parametrize("fn, shapes", [
-    (ntm.cosine_similarity, [(2, 4, 3), (2, 3)]),
-    (ntm.content_weighting, [(2, 4, 3), (2, 3), (2, 1)]),
-    (ntm.interpolate, [(2, 4), (2, 4), (2, 1)]),
-    (ntm.shift, [(2, 4), (2, 3)]),
-    (lambda w, g: ntm.sharpen(w * w + 0.1, g * g + 1.0), [(2, 4), (2, 1)]),
-    (ntm.write, [(2, 4, 3), (2, 4), (2, 3), (2, 3)]),
-    (ntm.read, [(2, 4, 3), (2, 4)]),
-])
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (ntm.cosine_similarity, [(2, 4, 3), (2, 3)]),
+        (ntm.content_weighting, [(2, 4, 3), (2, 3), (2, 1)]),
+        (ntm.interpolate, [(2, 4), (2, 4), (2, 1)]),
+        (ntm.shift, [(2, 4), (2, 3)]),
+        (lambda w, g: ntm.sharpen(w * w + 0.1, g * g + 1.0), [(2, 4), (2, 1)]),
+        (ntm.write, [(2, 4, 3), (2, 4), (2, 3), (2, 3)]),
+        (ntm.read, [(2, 4, 3), (2, 4)]),
+    ],
+)
 def test_addressing_gradients(fn, shapes):
     rng = np.random.default_rng(4)
     arrays = [rng.normal(size=s) for s in shapes]
@@ -124,8 +128,10 @@ def test_whole_ntm_gradient_matches_finite_differences(controller):
         return float(ntm.bit_cross_entropy(logits, batch.targets, batch.mask))
 
     assert loss == f()
-    worst = max(relative_error(grads[k], numerical_gradient(f, v, eps=1e-4))
-                for k, v in model.params.items())
+    worst = max(
+        relative_error(grads[k], numerical_gradient(f, v, eps=1e-4))
+        for k, v in model.params.items()
+    )
     assert worst < 1e-6
 
 
@@ -164,8 +170,17 @@ def test_copy_batch_layout():
 @pytest.mark.parametrize("controller", ["lstm", "feedforward"])
 def test_save_and_load_give_back_the_same_machine(tmp_path, controller):
     rng = np.random.default_rng(8)
-    model = ntm.NTM(5, 4, rng, n_rows=6, width=3, n_hidden=5, controller=controller,
-                    shifts=(-2, 0, 1, 3), memory_init=1e-3)
+    model = ntm.NTM(
+        5,
+        4,
+        rng,
+        n_rows=6,
+        width=3,
+        n_hidden=5,
+        controller=controller,
+        shifts=(-2, 0, 1, 3),
+        memory_init=1e-3,
+    )
     for v in model.params.values():
         v[...] = rng.normal(size=v.shape)
     path = tmp_path / "m.npz"

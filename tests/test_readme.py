@@ -17,6 +17,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 LAST_DIGIT = 0.001
 
 
+@pytest.mark.slow
 def test_readme_example_trains_and_prints_the_stated_numbers(tmp_path):
     text = README.read_text()
     code = re.search(r"```python\n(.*?)```", text, re.DOTALL).group(1)

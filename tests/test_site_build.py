@@ -41,6 +41,7 @@ def test_describe_checks_its_input():
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_build_kernel_carries_the_description(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

@@ -15,8 +15,15 @@ from rnnlib.tasks import (
     help_text,
 )
 
-_REBER_NEXT = {0: {"B": 1}, 1: {"T": 2, "P": 3}, 2: {"S": 2, "X": 4}, 3: {"T": 3, "V": 5},
-               4: {"X": 3, "S": 6}, 5: {"P": 4, "V": 6}, 6: {"E": None}}
+_REBER_NEXT = {
+    0: {"B": 1},
+    1: {"T": 2, "P": 3},
+    2: {"S": 2, "X": 4},
+    3: {"T": 3, "V": 5},
+    4: {"X": 3, "S": 6},
+    5: {"P": 4, "V": 6},
+    6: {"E": None},
+}
 
 
 def is_reber(text: str) -> bool:
@@ -70,11 +77,11 @@ def test_copy_targets_are_the_symbols_shown(length, delay):
     batch = task.sample(np.random.default_rng(1), 6)
     assert batch.xs.shape[0] == task.T == 2 * length + delay
     shown = batch.xs[:length, :, :5].argmax(axis=-1)
-    np.testing.assert_array_equal(batch.targets[length + delay:], shown)
-    np.testing.assert_array_equal(batch.mask[:length + delay], 0.0)
-    np.testing.assert_array_equal(batch.mask[length + delay:], 1.0)
+    np.testing.assert_array_equal(batch.targets[length + delay :], shown)
+    np.testing.assert_array_equal(batch.mask[: length + delay], 0.0)
+    np.testing.assert_array_equal(batch.mask[length + delay :], 1.0)
     assert np.all(batch.xs.sum(axis=-1) == 1.0)  # exactly one channel on at every step
-    assert np.all(batch.xs[length + delay:, :, 6] == 1.0)  # the recall cue
+    assert np.all(batch.xs[length + delay :, :, 6] == 1.0)  # the recall cue
 
 
 def test_adding_target_is_the_sum_of_the_marked_numbers():

@@ -104,9 +104,13 @@ def test_basic_lstm_matches_lstmcell(data):
     res = rnnlib_grads(cell, xs, (c0, h0), weights)
     assert_close(res.outputs, out, "outputs")
     assert res.loss == pytest.approx(loss, abs=TOL)
-    for g, dW, dU, db_ih, db_hh in zip(order, chunks(tc.weight_hh.grad, 4),
-                                       chunks(tc.weight_ih.grad, 4), chunks(tc.bias_ih.grad, 4),
-                                       chunks(tc.bias_hh.grad, 4)):
+    for g, dW, dU, db_ih, db_hh in zip(
+        order,
+        chunks(tc.weight_hh.grad, 4),
+        chunks(tc.weight_ih.grad, 4),
+        chunks(tc.bias_ih.grad, 4),
+        chunks(tc.bias_hh.grad, 4),
+    ):
         suffix = f"_{g}" if g else ""
         assert_close(res.grads["W" + suffix], dW, "dW" + suffix)
         assert_close(res.grads["U" + suffix], dU, "dU" + suffix)
@@ -130,7 +134,7 @@ def test_gru_pytorch_form_matches_grucell(data):
         tc.bias_hh.copy_(torch.tensor(b_hh))
     p["b_r"][...] = bi_r + bh_r
     p["b_z"][...] = bi_z + bh_z
-    p["b"][...] = bi_n   # the candidate's input bias
+    p["b"][...] = bi_n  # the candidate's input bias
     p["b_h"][...] = bh_n  # inside the reset gate's product: r * (W h + b_h)
     h0 = rng.normal(size=(B, N))
 
@@ -139,10 +143,13 @@ def test_gru_pytorch_form_matches_grucell(data):
     assert_close(res.outputs, out, "outputs")
     assert res.loss == pytest.approx(loss, abs=TOL)
     names = [("W_r", "U_r", "b_r"), ("W_z", "U_z", "b_z"), ("W", "U", "b")]
-    for (w, u, b), dW, dU, db_ih, db_hh in zip(names, chunks(tc.weight_hh.grad, 3),
-                                               chunks(tc.weight_ih.grad, 3),
-                                               chunks(tc.bias_ih.grad, 3),
-                                               chunks(tc.bias_hh.grad, 3)):
+    for (w, u, b), dW, dU, db_ih, db_hh in zip(
+        names,
+        chunks(tc.weight_hh.grad, 3),
+        chunks(tc.weight_ih.grad, 3),
+        chunks(tc.bias_ih.grad, 3),
+        chunks(tc.bias_hh.grad, 3),
+    ):
         assert_close(res.grads[w], dW, "d" + w)
         assert_close(res.grads[u], dU, "d" + u)
         assert_close(res.grads[b], db_ih, "d" + b + " (bias_ih)")

@@ -25,8 +25,16 @@ def small_run(seed, steps=15, **kw):
     task = AddingTask(length=8)
     cell = rnnlib.make_cell("lstm", task.n_in, 6, np.random.default_rng(seed))
     model = Model(cell, task.n_out, np.random.default_rng(seed + 1))
-    history = train(model, task, steps, optim.Adam(0.01), np.random.default_rng(seed + 2),
-                    batch_size=4, progress=False, **kw)
+    history = train(
+        model,
+        task,
+        steps,
+        optim.Adam(0.01),
+        np.random.default_rng(seed + 2),
+        batch_size=4,
+        progress=False,
+        **kw,
+    )
     return model, history
 
 
@@ -81,8 +89,11 @@ def test_divergence_stops_with_a_clear_message(capsys):
     assert h.diverged and h.steps == 1
     assert not np.isfinite(h.loss[-1])
     out = capsys.readouterr().out
-    assert re.match(r"training stopped at step 0 of 50 \(divergence rule: non-finite loss\): "
-                    r"the loss is (inf|nan)\. Try a smaller", out)
+    assert re.match(
+        r"training stopped at step 0 of 50 \(divergence rule: non-finite loss\): "
+        r"the loss is (inf|nan)\. Try a smaller",
+        out,
+    )
     assert h.reason == NON_FINITE_LOSS
     assert out.strip() == h.message
 
@@ -93,8 +104,9 @@ def test_basic_lstm_learns_the_copy_task():
     task = CopyTask(n_symbols=4, length=3, delay=2)
     cell = rnnlib.BasicLSTM(task.n_in, 32, np.random.default_rng(0))
     model = Model(cell, task.n_out, np.random.default_rng(1))
-    history = train(model, task, 300, optim.Adam(0.01), np.random.default_rng(2), batch_size=32,
-                    progress=False)
+    history = train(
+        model, task, 300, optim.Adam(0.01), np.random.default_rng(2), batch_size=32, progress=False
+    )
     assert history.loss[0] == pytest.approx(np.log(4), abs=0.1)
     assert history.final_loss(20) < 0.05, history.final_loss(20)
     assert model.accuracy(task.sample(np.random.default_rng(3), 256)) > 0.99
@@ -107,8 +119,16 @@ def exploding_run(max_loss_ratio=1e3, steps=200, seed=0):
     task = AddingTask(length=4)
     rng = np.random.default_rng(seed)
     model = Model(rnnlib.VanillaRNN(task.n_in, 4, rng), task.n_out, rng)
-    h = train(model, task, steps, optim.SGD(3.0), rng, batch_size=8, progress=False,
-              max_loss_ratio=max_loss_ratio)
+    h = train(
+        model,
+        task,
+        steps,
+        optim.SGD(3.0),
+        rng,
+        batch_size=8,
+        progress=False,
+        max_loss_ratio=max_loss_ratio,
+    )
     return task, h
 
 
@@ -122,13 +142,14 @@ def test_a_loss_that_explodes_while_finite_is_diverged(capsys):
     out = capsys.readouterr().out
     step = h.steps - 1
     assert out.strip() == h.message
-    assert h.message.startswith(f"training stopped at step {step} of 200 (divergence rule: "
-                                f"{LOSS_EXPLODED}): the loss ")
+    assert h.message.startswith(
+        f"training stopped at step {step} of 200 (divergence rule: {LOSS_EXPLODED}): the loss "
+    )
     assert "exceeds max_loss_ratio = 1000 times the reference loss" in h.message
     # the same run without the ratio rule goes on growing until something overflows
     _, free = exploding_run(max_loss_ratio=None)
     assert free.steps > h.steps
-    np.testing.assert_array_equal(free.loss[:h.steps], h.loss)
+    np.testing.assert_array_equal(free.loss[: h.steps], h.loss)
     assert free.diverged and free.reason in (NON_FINITE_LOSS, NON_FINITE_GRADIENT)
     assert free.loss[h.steps - 1] > 1e3 * free.loss[0]
 
@@ -164,8 +185,10 @@ def test_a_non_finite_gradient_norm_is_diverged(capsys):
     h = train(model, task, 20, optim.SGD(0.01), rng, progress=False)
     assert h.diverged and h.reason == NON_FINITE_GRADIENT and h.steps == 4
     assert np.isfinite(h.loss[-1]) and np.isnan(h.grad_norm[-1])
-    assert "training stopped at step 3 of 20 (divergence rule: non-finite gradient norm): the " \
-           "gradient norm is nan." in capsys.readouterr().out
+    assert (
+        "training stopped at step 3 of 20 (divergence rule: non-finite gradient norm): the "
+        "gradient norm is nan." in capsys.readouterr().out
+    )
     for k, v in model.params.items():  # three updates applied, the poisoned one not
         assert np.all(np.isfinite(v)) and not np.array_equal(v, before[k]) or k == "c"
 
@@ -186,19 +209,25 @@ def test_healthy_training_in_chunks_is_not_flagged():
     """A run trained in chunks (as the comparison does) starts each chunk with a small loss;
     the reference (at least the chance loss) keeps the ratio rule quiet."""
     task = CopyTask(n_symbols=4, length=2, delay=1)
-    model = Model(rnnlib.BasicLSTM(task.n_in, 16, np.random.default_rng(0)), task.n_out,
-                  np.random.default_rng(1))
+    model = Model(
+        rnnlib.BasicLSTM(task.n_in, 16, np.random.default_rng(0)),
+        task.n_out,
+        np.random.default_rng(1),
+    )
     rng, opt = np.random.default_rng(2), optim.Adam(0.02)
     chunks = [train(model, task, 40, opt, rng, batch_size=16, progress=False) for _ in range(4)]
     assert not any(h.diverged for h in chunks)
     assert chunks[-1].loss[0] < 0.1 * chunks[0].loss[0]  # it did learn; later chunks start low
 
 
-@pytest.mark.parametrize("bad, error, text", [
-    (1.0, ValueError, "max_loss_ratio must be above 1 (or None to turn the rule off), got 1.0"),
-    (float("nan"), ValueError, "max_loss_ratio must be a positive finite number, got nan"),
-    ("big", TypeError, "max_loss_ratio must be a number, got str 'big'"),
-])
+@pytest.mark.parametrize(
+    "bad, error, text",
+    [
+        (1.0, ValueError, "max_loss_ratio must be above 1 (or None to turn the rule off), got 1.0"),
+        (float("nan"), ValueError, "max_loss_ratio must be a positive finite number, got nan"),
+        ("big", TypeError, "max_loss_ratio must be a number, got str 'big'"),
+    ],
+)
 def test_max_loss_ratio_is_checked(bad, error, text):
     task = AddingTask(length=4)
     rng = np.random.default_rng(0)
@@ -237,8 +266,17 @@ def test_online_truncation_updates_after_every_window():
         return Model(rnnlib.VanillaRNN(3, 6, rng), 3, rng)
 
     model = fresh_model()
-    h = train(model, task, batches, optim.Adam(0.05), np.random.default_rng(6), batch_size=B,
-              truncate=k, online=True, progress=False)
+    h = train(
+        model,
+        task,
+        batches,
+        optim.Adam(0.05),
+        np.random.default_rng(6),
+        batch_size=B,
+        truncate=k,
+        online=True,
+        progress=False,
+    )
 
     ref = fresh_model()
     params, adam, data, losses = ref.params, optim.Adam(0.05), np.random.default_rng(6), []
@@ -250,9 +288,15 @@ def test_online_truncation_updates_after_every_window():
                 state = rnnlib.run(ref.cell, batch.xs[w], state0=state).states[-1]
                 continue
             tgt, msk = batch.targets[w], batch.mask[w]
-            res = rnnlib.bptt(ref.cell, batch.xs[w], lambda out, window, ex, tgt=tgt, msk=msk:
-                              cross_entropy(readout(out, ex["V"], ex["c"]), tgt, msk),
-                              state0=state, extra_params=ref.readout)
+            res = rnnlib.bptt(
+                ref.cell,
+                batch.xs[w],
+                lambda out, window, ex, tgt=tgt, msk=msk: cross_entropy(
+                    readout(out, ex["V"], ex["c"]), tgt, msk
+                ),
+                state0=state,
+                extra_params=ref.readout,
+            )
             adam.step(params, res.grads)
             losses.append(res.loss)
             state = res.final_state
@@ -261,30 +305,68 @@ def test_online_truncation_updates_after_every_window():
     for key in params:
         np.testing.assert_allclose(model.params[key], params[key], rtol=1e-12, atol=1e-14)
     # without online, the same truncate gives one update per batch
-    once = train(fresh_model(), task, batches, optim.Adam(0.05), np.random.default_rng(6),
-                 batch_size=B, truncate=k, progress=False)
+    once = train(
+        fresh_model(),
+        task,
+        batches,
+        optim.Adam(0.05),
+        np.random.default_rng(6),
+        batch_size=B,
+        truncate=k,
+        progress=False,
+    )
     assert once.steps == batches
 
 
 def test_online_needs_a_window_length():
-    model = Model(rnnlib.VanillaRNN(2, 3, np.random.default_rng(0)), 1,
-                  np.random.default_rng(0))
+    model = Model(rnnlib.VanillaRNN(2, 3, np.random.default_rng(0)), 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="give truncate"):
-        train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), online=True,
-              progress=False)
+        train(
+            model,
+            AddingTask(5),
+            2,
+            optim.SGD(0.1),
+            np.random.default_rng(0),
+            online=True,
+            progress=False,
+        )
     # online, a window that scores nothing only moves the state on
     from rnnlib.tasks import DelayedRecall
 
     recall = Model(rnnlib.VanillaRNN(3, 4, np.random.default_rng(1)), 3, np.random.default_rng(1))
     before = {k: v.copy() for k, v in recall.params.items()}
-    h = train(recall, DelayedRecall(delay=4, length=6), 2, optim.SGD(0.1),
-              np.random.default_rng(0), truncate=2, online=True, progress=False)  # 1 of 3 scores
+    h = train(
+        recall,
+        DelayedRecall(delay=4, length=6),
+        2,
+        optim.SGD(0.1),
+        np.random.default_rng(0),
+        truncate=2,
+        online=True,
+        progress=False,
+    )  # 1 of 3 scores
     assert h.steps == 2 * 1 and not h.diverged
-    h = train(recall, DelayedRecall(delay=4, length=5), 2, optim.SGD(0.1),
-              np.random.default_rng(0), truncate=6, online=True, progress=False)
+    h = train(
+        recall,
+        DelayedRecall(delay=4, length=5),
+        2,
+        optim.SGD(0.1),
+        np.random.default_rng(0),
+        truncate=6,
+        online=True,
+        progress=False,
+    )
     assert h.steps == 2 and "final loss" in h.message
     for k, v in before.items():
         assert not np.array_equal(recall.params[k], v) or k == "c"
     with pytest.raises(TypeError, match="online must be True or False"):
-        train(model, AddingTask(5), 2, optim.SGD(0.1), np.random.default_rng(0), truncate=2,
-              online="yes", progress=False)
+        train(
+            model,
+            AddingTask(5),
+            2,
+            optim.SGD(0.1),
+            np.random.default_rng(0),
+            truncate=2,
+            online="yes",
+            progress=False,
+        )

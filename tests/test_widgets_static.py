@@ -64,8 +64,9 @@ def _set_controls(widget, header: dict, key: str, rng: random.Random) -> dict:
         live = widget.controls[control["name"]]
         if picks[i] >= 0:
             k = picks[i]
-        elif control.get("when") and any(widget.controls[n].value != v
-                                         for n, v in control["when"].items()):
+        elif control.get("when") and any(
+            widget.controls[n].value != v for n, v in control["when"].items()
+        ):
             k = control["initial"]  # precomputed for some options only: at its initial value
         else:
             k = rng.randrange(len(control["labels"]))  # disabled by the widget: must not matter
@@ -91,8 +92,11 @@ def _same_ops(static_ops: list[dict], live_ops: list[dict]) -> None:
             elif key == "font":
                 continue  # the payload names its fonts in its own order
             else:
-                expected = [list(x) if isinstance(x, tuple) else x for x in value] \
-                    if isinstance(value, list) else value
+                expected = (
+                    [list(x) if isinstance(x, tuple) else x for x in value]
+                    if isinstance(value, list)
+                    else value
+                )
                 assert s[key] == expected, key
 
 
@@ -106,7 +110,7 @@ def test_static_settings_equal_the_live_callback(name, payloads):
     chosen = [keys[0], keys[-1]] + rng.sample(keys[1:-1], k=min(3, max(0, len(keys) - 2)))
     assert len(set(chosen)) >= min(3, len(keys))
     for key in chosen:
-        widget = WIDGETS[name]()           # a fresh live widget, drawn at its default
+        widget = WIDGETS[name]()  # a fresh live widget, drawn at its default
         static.set_resolution(widget.view)  # the site's resolution (same layout, more pixels)
         values = _set_controls(widget, header, key, rng)
         # the live callback has run for every control set; draw what a reader would see
@@ -115,8 +119,11 @@ def test_static_settings_equal_the_live_callback(name, payloads):
         live_frame = static.frame_pixels(widget.view)
         live_ops, _ = static.serialize(widget.view)
         frame, static_ops = static.decoded_ops(header, body, key)
-        np.testing.assert_array_equal(static.frame_from_tiles(header, body, frame), live_frame,
-                                      err_msg=f"{name}: frame differs at {values}")
+        np.testing.assert_array_equal(
+            static.frame_from_tiles(header, body, frame),
+            live_frame,
+            err_msg=f"{name}: frame differs at {values}",
+        )
         _same_ops(static_ops, live_ops)
     assert initial in header["settings"]
 
@@ -186,15 +193,17 @@ def test_axis_checks_the_grid():
     slider = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05)
     axis = static.control_axis("x", slider, static.Step(0.25))
     assert axis.values == [0.0, 0.25, 0.5, 0.75, 1.0] and axis.initial == 2
-    fine = static.control_axis("x", w.FloatSlider(value=0.8, min=0.4, max=1.6, step=0.1),
-                               static.Step(0.2))
+    fine = static.control_axis(
+        "x", w.FloatSlider(value=0.8, min=0.4, max=1.6, step=0.1), static.Step(0.2)
+    )
     assert 0.8 in fine.values and fine.initial == 2  # not 0.8000000000000002
     with pytest.raises(ValueError, match="not on the site's grid"):
         static.control_axis("x", w.FloatSlider(value=0.1, min=0.0, max=1.0), static.Step(0.25))
     with pytest.raises(ValueError, match="whole number of steps"):
         static.control_axis("x", w.IntSlider(value=10, min=1, max=50), static.Step(3))
-    log = static.control_axis("n", w.FloatLogSlider(value=1.0, base=2, min=-2, max=3),
-                              static.Step(0.5))
+    log = static.control_axis(
+        "n", w.FloatLogSlider(value=1.0, base=2, min=-2, max=3), static.Step(0.5)
+    )
     assert log.values[0] == 0.25 and log.values[-1] == 8.0 and log.values[log.initial] == 1.0
     with pytest.raises(TypeError, match="every option"):
         static.control_axis("d", w.Dropdown(options=["a", "b"]), static.Step(1))
@@ -209,9 +218,9 @@ def test_stable_limits_depend_on_the_data_only():
     first = ax.get_ylim()
     stable_limits(ax, -40.0, 70.0)
     stable_limits(ax, -0.93, 0.95)
-    assert ax.get_ylim() == first          # the same data, the same limits, whatever came before
+    assert ax.get_ylim() == first  # the same data, the same limits, whatever came before
     stable_limits(ax, 0.0, 3.1)
-    assert ax.get_ylim() == (0.0, 5.0)     # norms start at 0
+    assert ax.get_ylim() == (0.0, 5.0)  # norms start at 0
     stable_limits(ax, 0.0, 0.0)
     assert ax.get_ylim()[0] < 0 < ax.get_ylim()[1]
     stable_limits(ax, 0, 150, axis="x", pad=0.0)

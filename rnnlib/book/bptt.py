@@ -43,8 +43,9 @@ def per_step_contributions(cell: VanillaRNN, xs: np.ndarray, dL_dout: np.ndarray
     return np.einsum("tbi,tbj->tij", g, s[:-1])
 
 
-def last_step_problem(seed: int, T: int = 30, n: int = 32, n_in: int = 4, B: int = 8,
-                      norm: float = 1.0) -> tuple[VanillaRNN, np.ndarray, np.ndarray]:
+def last_step_problem(
+    seed: int, T: int = 30, n: int = 32, n_in: int = 4, B: int = 8, norm: float = 1.0
+) -> tuple[VanillaRNN, np.ndarray, np.ndarray]:
     """A tanh RNN (orthogonal W rescaled to ``||W||_2 = norm``), random inputs ``xs``
     (T, B, n_in) and a loss on the last state only: ``dL_dout`` (T, B, n) is zero but for a
     random ``dL/ds_T``. Returns ``(cell, xs, dL_dout)``, all drawn from ``default_rng(seed)``."""
@@ -56,8 +57,15 @@ def last_step_problem(seed: int, T: int = 30, n: int = 32, n_in: int = 4, B: int
     return cell, xs, dL
 
 
-def recent_early_split(seed: int, T: int = 30, n: int = 32, n_in: int = 4, B: int = 8,
-                       recent: int = 5, norm: float = 1.0) -> dict[str, float | np.ndarray]:
+def recent_early_split(
+    seed: int,
+    T: int = 30,
+    n: int = 32,
+    n_in: int = 4,
+    B: int = 8,
+    recent: int = 5,
+    norm: float = 1.0,
+) -> dict[str, float | np.ndarray]:
     """The terms of dL/dW for :func:`last_step_problem` (same arguments). Returns ``parts``
     (T, n, n) the terms, ``sizes`` (T,) the norm of each, ``size_ratio``
     ``||recent sum|| / ||earlier sum||`` and ``cosine`` between the sum of the last ``recent``
@@ -68,9 +76,12 @@ def recent_early_split(seed: int, T: int = 30, n: int = 32, n_in: int = 4, B: in
     parts = per_step_contributions(cell, xs, dL)  # (T, n, n)
     late, early = parts[-recent:].sum(axis=0), parts[:-recent].sum(axis=0)
     size_late, size_early = np.linalg.norm(late), np.linalg.norm(early)
-    return {"parts": parts, "sizes": np.linalg.norm(parts, axis=(1, 2)),
-            "size_ratio": float(size_late / size_early),
-            "cosine": float((late * early).sum() / (size_late * size_early))}
+    return {
+        "parts": parts,
+        "sizes": np.linalg.norm(parts, axis=(1, 2)),
+        "size_ratio": float(size_late / size_early),
+        "cosine": float((late * early).sum() / (size_late * size_early)),
+    }
 
 
 def random_cosines(dim: int, draws: int = 2000, seed: int = 0) -> np.ndarray:
@@ -87,8 +98,9 @@ def plot_contributions(norms: np.ndarray, ax=None):
     cannot show it. Returns the figure."""
     norms = np.asarray(norms, dtype=np.float64)
     if norms.ndim != 1 or norms.size < 2:
-        raise ValueError(f"norms must be a 1-d array of at least 2 sizes (one per step), got "
-                         f"shape {norms.shape}")
+        raise ValueError(
+            f"norms must be a 1-d array of at least 2 sizes (one per step), got shape {norms.shape}"
+        )
     fig, ax = new_figure(ax, figsize=(6.4, 3.4))
     t = np.arange(1, len(norms) + 1)
     drawn = norms > 0
@@ -99,11 +111,15 @@ def plot_contributions(norms: np.ndarray, ax=None):
     ax.set_title("dL/dW is a sum over steps; steps far from the loss add almost nothing")
     first = int(t[drawn][0])
     zero = "" if drawn.all() else f" (step {int(t[~drawn][0])}'s term is zero and not drawn)"
-    return describe(fig, (
-        f"Line plot of the size of each step's term of dL/dW (log scale) against the step t = "
-        f"{first} to {len(norms)}{zero}: the term grows from {norms[drawn][0]:.1e} at step "
-        f"{first} to {norms[-1]:.1e} at the last step, {norms[-1] / norms[drawn][0]:.0f} times "
-        f"larger, so the steps near the loss dominate the sum."))
+    return describe(
+        fig,
+        (
+            f"Line plot of the size of each step's term of dL/dW (log scale) against the step t = "
+            f"{first} to {len(norms)}{zero}: the term grows from {norms[drawn][0]:.1e} at step "
+            f"{first} to {norms[-1]:.1e} at the last step, {norms[-1] / norms[drawn][0]:.0f} times "
+            f"larger, so the steps near the loss dominate the sum."
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,8 +140,10 @@ def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
     """Your ``{"W": ..., "U": ..., "b": ...}`` for :func:`bptt_exercise` against
     ``rnnlib.bptt_by_hand.vanilla_bptt``; says which are right and, for the others, a hint."""
     if not isinstance(grads, dict):
-        print(f"BPTT gradients: not yet. Expected a dict with keys 'W', 'U', 'b'; got "
-              f"{type(grads).__name__}.")
+        print(
+            f"BPTT gradients: not yet. Expected a dict with keys 'W', 'U', 'b'; got "
+            f"{type(grads).__name__}."
+        )
         return False
     cell, xs, dL_dout = bptt_exercise(seed)
     expected, _ = vanilla_bptt(cell, xs, dL_dout)
@@ -134,13 +152,16 @@ def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
         print(f"BPTT gradients: not yet. Missing {missing}; expected keys {sorted(expected)}.")
         return False
     if all(np.all(np.asarray(grads[key]) == 0) for key in ("W", "U", "b")):
-        print("BPTT gradients: not yet. All your gradients are zero: write the reverse loop\n"
-              "for delta_t, then sum g_t s_{t-1}^T, g_t x_t^T and g_t over the steps.")
+        print(
+            "BPTT gradients: not yet. All your gradients are zero: write the reverse loop\n"
+            "for delta_t, then sum g_t s_{t-1}^T, g_t x_t^T and g_t over the steps."
+        )
         return False
     # A common slip: each step's direct term only, no W^T term from the step after. That is
     # truncated BPTT with windows of one step.
-    local = bptt(cell, xs, lambda out, window, extra: (out * dL_dout[window]).sum(),
-                 truncate=1).grads
+    local = bptt(
+        cell, xs, lambda out, window, extra: (out * dL_dout[window]).sum(), truncate=1
+    ).grads
     verdicts = []
     for key in ("W", "U", "b"):
         name = f"dL/d{key}"
@@ -149,11 +170,23 @@ def check_bptt_grads(grads: dict, seed: int = 7) -> bool:
             verdicts.append(False)
             continue
         slips = {
-            "direct only": (local[key], "Only the direct term of each step is in: delta_t must "
-                            "also collect W^T (phi'(a_{t+1}) * delta_{t+1}) from the step after."),
+            "direct only": (
+                local[key],
+                "Only the direct term of each step is in: delta_t must "
+                "also collect W^T (phi'(a_{t+1}) * delta_{t+1}) from the step after.",
+            ),
             "sign": (-expected[key], "The sign is flipped."),
         }
-        verdicts.append(judge(name, got, expected[key], near=slips, hint=(
-            "Check the order of the loop (from t = T down to 1), the factor phi'(a_t) = "
-            "1 - s_t^2, and which state or input multiplies g_t.")))
+        verdicts.append(
+            judge(
+                name,
+                got,
+                expected[key],
+                near=slips,
+                hint=(
+                    "Check the order of the loop (from t = T down to 1), the factor phi'(a_t) = "
+                    "1 - s_t^2, and which state or input multiplies g_t."
+                ),
+            )
+        )
     return all(verdicts)

@@ -47,12 +47,14 @@ ROW_PITCH = 1.0
 
 CELL_DIAGRAMS: dict[str, list[Node]] = {
     "vanilla": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("s_prev", "state", "$s_{t-1}$", []),
+        ("x", "input", "$x_t$", []),
         ("cand", "layer", r"$\phi$ layer", ["s_prev", "x"]),
         ("s", "output", "$s_t$ = output", ["cand"]),
     ],
     "prototype": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("s_prev", "state", "$s_{t-1}$", []),
+        ("x", "input", "$x_t$", []),
         ("o", "gate", r"$\sigma$ o", ["s_prev", "x"]),
         ("i", "gate", r"$\sigma$ i", ["s_prev", "x"]),
         ("f", "gate", r"$\sigma$ f", ["s_prev", "x"]),
@@ -64,7 +66,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
         ("s", "output", "$s_t$ = output", ["add"]),
     ],
     "gru": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("s_prev", "state", "$s_{t-1}$", []),
+        ("x", "input", "$x_t$", []),
         ("r", "gate", r"$\sigma$ r", ["s_prev", "x"]),
         ("z", "gate", r"$\sigma$ z", ["s_prev", "x"]),
         ("read", "op", r"$\odot$", ["r", "s_prev"]),
@@ -76,7 +79,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
         ("s", "output", "$s_t$ = output", ["add"]),
     ],
     "pseudo": [
-        ("s_prev", "state", "$s_{t-1}$", []), ("x", "input", "$x_t$", []),
+        ("s_prev", "state", "$s_{t-1}$", []),
+        ("x", "input", "$x_t$", []),
         ("squash", "op", r"$\phi$", ["s_prev"]),
         ("o", "gate", r"$\sigma$ o", ["squash", "x"]),
         ("i", "gate", r"$\sigma$ i", ["squash", "x"]),
@@ -91,7 +95,8 @@ CELL_DIAGRAMS: dict[str, list[Node]] = {
         ("y", "output", r"output $\phi(s_t)$", ["out"]),
     ],
     "lstm": [
-        ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
+        ("c_prev", "state", "$c_{t-1}$", []),
+        ("h_prev", "state", "$h_{t-1}$", []),
         ("x", "input", "$x_t$", []),
         ("i", "gate", r"$\sigma$ i", ["h_prev", "x"]),
         ("f", "gate", r"$\sigma$ f", ["h_prev", "x"]),
@@ -112,7 +117,8 @@ CELL_DIAGRAMS["normalized"] = [
     ("s", "output", "$s_t$ = output", ["norm"]),
 ]
 CELL_DIAGRAMS["peephole"] = [
-    ("c_prev", "state", "$c_{t-1}$", []), ("h_prev", "state", "$h_{t-1}$", []),
+    ("c_prev", "state", "$c_{t-1}$", []),
+    ("h_prev", "state", "$h_{t-1}$", []),
     ("x", "input", "$x_t$", []),
     ("i", "gate", r"$\sigma$ i", ["h_prev", "x", "c_prev"]),
     ("f", "gate", r"$\sigma$ f", ["h_prev", "x", "c_prev"]),
@@ -131,15 +137,24 @@ CELL_DIAGRAMS["peephole"] = [
 def _spec_of(name_or_spec) -> Sequence[Node]:
     if isinstance(name_or_spec, str):
         if name_or_spec not in CELL_DIAGRAMS:
-            raise ValueError(f"no diagram for {name_or_spec!r}; expected one of "
-                             f"{sorted(CELL_DIAGRAMS)} or a list of nodes")
+            raise ValueError(
+                f"no diagram for {name_or_spec!r}; expected one of "
+                f"{sorted(CELL_DIAGRAMS)} or a list of nodes"
+            )
         return CELL_DIAGRAMS[name_or_spec]
     return name_or_spec
 
 
 _SUB = str.maketrans("t-1", "ₜ₋₁")
-_PLAIN = ((r"\div\sqrt{\mathrm{Var}+1}", "÷ √(Var + 1)"), (r"\tilde s", "s̃"),
-          (r"\tilde c", "c̃"), (r"\phi", "φ"), (r"\sigma", "σ"), (r"\odot", "⊙"), ("$", ""))
+_PLAIN = (
+    (r"\div\sqrt{\mathrm{Var}+1}", "÷ √(Var + 1)"),
+    (r"\tilde s", "s̃"),
+    (r"\tilde c", "c̃"),
+    (r"\phi", "φ"),
+    (r"\sigma", "σ"),
+    (r"\odot", "⊙"),
+    ("$", ""),
+)
 
 
 def plain_label(label: str) -> str:
@@ -178,8 +193,10 @@ def diagram_description(name_or_spec, name: str | None = None) -> str:
 
     def holder(k):
         """The state or output box that shows node k's value, if there is one."""
-        return next((c for c in children[k] if nodes[c][1] in ("state", "output")
-                     and parents[c] == [k]), None)
+        return next(
+            (c for c in children[k] if nodes[c][1] in ("state", "output") and parents[c] == [k]),
+            None,
+        )
 
     def display(k):
         return plain_label(nodes[k][2]).replace(" = output", "").replace("output ", "")
@@ -225,8 +242,7 @@ def diagram_description(name_or_spec, name: str | None = None) -> str:
             group = [g for g, node in nodes.items() if node[1] == "gate" and parents[g] == ps]
             done.update(group)
             letters = ", ".join(named(g) for g in group)
-            parts.append(f"{'gates' if len(group) > 1 else 'gate'} {letters} = "
-                         f"{expression(k)}")
+            parts.append(f"{'gates' if len(group) > 1 else 'gate'} {letters} = {expression(k)}")
         elif kind == "layer":
             if holder(k) is None:
                 parts.append(f"{named(k)} = {expression(k)}")
@@ -237,8 +253,11 @@ def diagram_description(name_or_spec, name: str | None = None) -> str:
             else:
                 parts.append(f"{lead}{display(k)} = {expression(k)}")
     listed = ", ".join(inputs[:-1]) + " and " + inputs[-1] if len(inputs) > 1 else inputs[0]
-    return (f"Dataflow diagram of the {name}, left to right from the inputs {listed}: "
-            + "; ".join(parts) + ".")
+    return (
+        f"Dataflow diagram of the {name}, left to right from the inputs {listed}: "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _check_spec(spec: Sequence[Node]) -> dict[str, list[str]]:
@@ -251,14 +270,17 @@ def _check_spec(spec: Sequence[Node]) -> dict[str, list[str]]:
             raise ValueError(f"a node is (id, kind, label, parents); got {node!r}")
         nid, kind, _, ps = node
         if kind not in NODE_STYLE:
-            raise ValueError(f"node {nid!r} has kind {kind!r}; expected one of "
-                             f"{sorted(NODE_STYLE)}")
+            raise ValueError(
+                f"node {nid!r} has kind {kind!r}; expected one of {sorted(NODE_STYLE)}"
+            )
         missing = [p for p in ps if p not in parents]
         if missing:
             known = [p for p in ps if p in ids]
             raise ValueError(
-                f"node {nid!r} has unknown parents {missing}" if len(known) < len(ps) else
-                f"node {nid!r} is listed before its parents {missing}; list parents first")
+                f"node {nid!r} has unknown parents {missing}"
+                if len(known) < len(ps)
+                else f"node {nid!r} is listed before its parents {missing}; list parents first"
+            )
         parents[nid] = list(ps)
     return parents
 
@@ -326,8 +348,11 @@ def diagram_geometry(spec: Sequence[Node]) -> dict:
     def free(y: float, x0: float, x1: float, ignore=()) -> bool:
         """Is the horizontal segment at height y from x0 to x1 clear of every box?"""
         lo, hi = min(x0, x1), max(x0, x1)
-        return not any(b[1] - 0.04 < y < b[3] + 0.04 and b[0] < hi and b[2] > lo
-                       for k, b in boxes.items() if k not in ignore)
+        return not any(
+            b[1] - 0.04 < y < b[3] + 0.04 and b[0] < hi and b[2] > lo
+            for k, b in boxes.items()
+            if k not in ignore
+        )
 
     # entry points: spread the inputs of a node over its left side, in the order of their rows
     entry = {}
@@ -360,7 +385,7 @@ def diagram_geometry(spec: Sequence[Node]) -> dict:
     users: dict[int, list[str]] = {}
     lane_users: dict[float, list[str]] = {}
     for (p, _), pl in plan.items():
-        for c in ((pl[1],) if pl[0] == "direct" else (pl[1], pl[3])):
+        for c in (pl[1],) if pl[0] == "direct" else (pl[1], pl[3]):
             if p not in users.setdefault(c, []):
                 users[c].append(p)
         if pl[0] == "lane" and p not in lane_users.setdefault(pl[2], []):
@@ -401,8 +426,9 @@ def _simplify(pts):
             continue
         if len(out) >= 2:
             (ax, ay), (bx, by) = out[-2], out[-1]
-            if (np.isclose(ax, bx) and np.isclose(bx, q[0])) or (np.isclose(ay, by)
-                                                                    and np.isclose(by, q[1])):
+            if (np.isclose(ax, bx) and np.isclose(bx, q[0])) or (
+                np.isclose(ay, by) and np.isclose(by, q[1])
+            ):
                 out[-1] = q
                 continue
         out.append(q)
@@ -429,10 +455,14 @@ def _branch_points(edges) -> list[tuple[float, float]]:
                 # they share ra[:n]; they part on the segment after ra[n-1]
                 last = ra[n - 1]
                 na, nb = ra[n], rb[n]
-                if (np.isclose(na[0], nb[0]) and np.isclose(na[0], last[0])) or \
-                        (np.isclose(na[1], nb[1]) and np.isclose(na[1], last[1])):
-                    split = na if np.hypot(*np.subtract(na, last)) < np.hypot(
-                        *np.subtract(nb, last)) else nb
+                if (np.isclose(na[0], nb[0]) and np.isclose(na[0], last[0])) or (
+                    np.isclose(na[1], nb[1]) and np.isclose(na[1], last[1])
+                ):
+                    split = (
+                        na
+                        if np.hypot(*np.subtract(na, last)) < np.hypot(*np.subtract(nb, last))
+                        else nb
+                    )
                 else:
                     split = last
                 if n >= 2 or split != last:
@@ -470,11 +500,23 @@ def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
     for p, k, pts in geo["edges"]:
         color = GATE_COLORS.get(p, "#555555") if kinds[p] == "gate" else "#555555"
         xs, ys = zip(*pts)
-        ax.plot(xs, ys, color=color, lw=1.1, solid_joinstyle="miter", zorder=1,
-                gid=f"edge:{p}->{k}")
-        ax.add_patch(FancyArrowPatch(pts[-2], pts[-1], arrowstyle="-|>", mutation_scale=9,
-                                     color=color, lw=1.1, shrinkA=0, shrinkB=0, zorder=4,
-                                     gid=f"arrow:{p}->{k}"))
+        ax.plot(
+            xs, ys, color=color, lw=1.1, solid_joinstyle="miter", zorder=1, gid=f"edge:{p}->{k}"
+        )
+        ax.add_patch(
+            FancyArrowPatch(
+                pts[-2],
+                pts[-1],
+                arrowstyle="-|>",
+                mutation_scale=9,
+                color=color,
+                lw=1.1,
+                shrinkA=0,
+                shrinkB=0,
+                zorder=4,
+                gid=f"arrow:{p}->{k}",
+            )
+        )
     for x, y in _branch_points(geo["edges"]):
         ax.plot([x], [y], "o", color="#555555", ms=3, zorder=1.5)
     for nid, kind, label, _ in spec:
@@ -483,13 +525,31 @@ def draw_cell_diagram(name_or_spec, ax=None, title: str | None = None):
         style = NODE_STYLE[kind]
         edge = GATE_COLORS.get(nid, "black") if kind == "gate" else style["edge"]
         if style["shape"] == "circle":
-            ax.add_patch(Circle((xc, yc), (x1 - x0) / 2, facecolor=style["face"], edgecolor=edge,
-                                lw=1.3, zorder=2, gid=f"node:{nid}"))
+            ax.add_patch(
+                Circle(
+                    (xc, yc),
+                    (x1 - x0) / 2,
+                    facecolor=style["face"],
+                    edgecolor=edge,
+                    lw=1.3,
+                    zorder=2,
+                    gid=f"node:{nid}",
+                )
+            )
         else:
-            ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,"
-                                        "rounding_size=0.05", facecolor=style["face"],
-                                        edgecolor=edge, lw=1.5 if kind == "gate" else 1.1,
-                                        zorder=2, gid=f"node:{nid}"))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x0, y0),
+                    x1 - x0,
+                    y1 - y0,
+                    boxstyle="round,pad=0,rounding_size=0.05",
+                    facecolor=style["face"],
+                    edgecolor=edge,
+                    lw=1.5 if kind == "gate" else 1.1,
+                    zorder=2,
+                    gid=f"node:{nid}",
+                )
+            )
         ax.text(xc, yc, label, ha="center", va="center", fontsize=LABEL_SIZE, zorder=3)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)

@@ -67,16 +67,17 @@ def source_features(source: str) -> dict[str, np.ndarray]:
             elif kind in _CLOSE_F:
                 f_depth -= 1
                 if f_depth == 0:
-                    string[f_start: offset(tok.end)] = 1
+                    string[f_start : offset(tok.end)] = 1
             elif kind in _STRING_TOKENS and f_depth == 0:
-                string[offset(tok.start): offset(tok.end)] = 1
+                string[offset(tok.start) : offset(tok.end)] = 1
             elif kind == "COMMENT":
-                comment[offset(tok.start): offset(tok.end)] = 1
+                comment[offset(tok.start) : offset(tok.end)] = 1
             elif kind == "ERRORTOKEN" and tok.string[:1] in "'\"":  # Python < 3.12
                 raise tokenize.TokenError(f"unterminated string at line {tok.start[0]}")
     except (tokenize.TokenError, SyntaxError, IndentationError) as error:
-        raise ValueError(f"source_features needs complete Python source; tokenize says: "
-                         f"{error}") from None
+        raise ValueError(
+            f"source_features needs complete Python source; tokenize says: {error}"
+        ) from None
     depth = np.zeros(len(source))
     column = np.zeros(len(source))
     indentation = np.zeros(len(source))
@@ -95,8 +96,13 @@ def source_features(source: str) -> dict[str, np.ndarray]:
         col += 1
         if ch == "\n":
             col, line_start = 0, True
-    return {"bracket depth": depth, "inside a string": string, "inside a comment": comment,
-            "column": column, "indentation": indentation}
+    return {
+        "bracket depth": depth,
+        "inside a string": string,
+        "inside a comment": comment,
+        "column": column,
+        "indentation": indentation,
+    }
 
 
 def correlations(states: np.ndarray, features: dict[str, np.ndarray]) -> np.ndarray:
@@ -108,12 +114,12 @@ def correlations(states: np.ndarray, features: dict[str, np.ndarray]) -> np.ndar
     states = np.asarray(states, dtype=float)
     if states.ndim != 2:
         raise ValueError(f"states must be (T, n_units), got shape {states.shape}")
-    F = np.stack([np.asarray(features[k], dtype=float) for k in features])   # (F, T)
+    F = np.stack([np.asarray(features[k], dtype=float) for k in features])  # (F, T)
     if F.shape[1] != states.shape[0]:
         raise ValueError(f"features have {F.shape[1]} positions; states have {states.shape[0]}")
     S = states - states.mean(axis=0)
     F = F - F.mean(axis=1, keepdims=True)
-    norm = np.sqrt((F ** 2).sum(axis=1))[:, None] * np.sqrt((S ** 2).sum(axis=0))[None, :]
+    norm = np.sqrt((F**2).sum(axis=1))[:, None] * np.sqrt((S**2).sum(axis=0))[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (F @ S) / norm
     return np.where(norm > 0, r, 0.0)
@@ -134,12 +140,12 @@ class Inside:
     chunks, each from the zero state. Arrays have one row per character of ``text``."""
 
     text: str
-    c: np.ndarray                  # (T, n) cell state after each character (s for a vanilla RNN)
-    gates: dict[str, np.ndarray]   # gate name -> (T, n)
+    c: np.ndarray  # (T, n) cell state after each character (s for a vanilla RNN)
+    gates: dict[str, np.ndarray]  # gate name -> (T, n)
     features: dict[str, np.ndarray]  # feature name -> (T,)
-    scored: np.ndarray             # (T,) bool: False in each chunk's first ``warmup`` characters
+    scored: np.ndarray  # (T,) bool: False in each chunk's first ``warmup`` characters
     chunk: int
-    file_starts: dict[str, int]    # file name -> offset of its first character in ``text``
+    file_starts: dict[str, int]  # file name -> offset of its first character in ``text``
 
     def where(self, offset: int) -> str:
         """``"<file>.py line <k>"`` for a character offset of ``text``."""
@@ -149,12 +155,19 @@ class Inside:
 
     def correlations(self) -> np.ndarray:
         """:func:`correlations` of the cell state with the features over the scored characters."""
-        return correlations(self.c[self.scored],
-                            {k: v[self.scored] for k, v in self.features.items()})
+        return correlations(
+            self.c[self.scored], {k: v[self.scored] for k, v in self.features.items()}
+        )
 
 
-def look_inside(cell: Cell, task: CharLM, files: dict[str, str], chunk: int = 2000,
-                warmup: int = 200, max_chunks: int | None = None) -> Inside:
+def look_inside(
+    cell: Cell,
+    task: CharLM,
+    files: dict[str, str],
+    chunk: int = 2000,
+    warmup: int = 200,
+    max_chunks: int | None = None,
+) -> Inside:
     """Run ``cell`` over the files joined, cut into chunks of ``chunk`` characters read side
     by side from the zero state (a batch; the tail shorter than a chunk is dropped), and
     record its state, its gates and the features of :func:`source_features` (computed on each
@@ -174,7 +187,7 @@ def look_inside(cell: Cell, task: CharLM, files: dict[str, str], chunk: int = 20
     if B == 0:
         raise ValueError(f"the files hold {len(text)} characters, fewer than one chunk ({chunk})")
     T = B * chunk
-    codes = encode(task, text[:T]).reshape(B, chunk).T                 # (chunk, B)
+    codes = encode(task, text[:T]).reshape(B, chunk).T  # (chunk, B)
     probe = GateProbe()
     traj = run(cell, one_hot(codes, task.n_in), probe=probe)
 
@@ -185,12 +198,20 @@ def look_inside(cell: Cell, task: CharLM, files: dict[str, str], chunk: int = 20
     gates = {g: flat(probe.stacked(g)) for g in cell.gate_names}
     scored = np.tile(np.arange(chunk) >= warmup, B)
     file_starts = dict(zip(files, np.cumsum([0] + [len(s) for s in texts[:-1]]).tolist()))
-    return Inside(text[:T], state, gates, {k: v[:T] for k, v in features.items()}, scored, chunk,
-                  file_starts)
+    return Inside(
+        text[:T], state, gates, {k: v[:T] for k, v in features.items()}, scored, chunk, file_starts
+    )
 
 
-def passages(cell: Cell, task: CharLM, files: dict[str, str], n: int = 3, n_lines: int = 12,
-             width: int = 80, lead: int = 300) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
+def passages(
+    cell: Cell,
+    task: CharLM,
+    files: dict[str, str],
+    n: int = 3,
+    n_lines: int = 12,
+    width: int = 80,
+    lead: int = 300,
+) -> dict[str, tuple[str, dict[str, np.ndarray]]]:
     """``n`` held-out passages of ``n_lines`` lines and what ``cell`` held while reading them:
     name -> ``(text, {"c": (len, n_units), gate: (len, n_units), ...})``.
 
@@ -213,26 +234,38 @@ def passages(cell: Cell, task: CharLM, files: dict[str, str], n: int = 3, n_line
             lines = text[start:].split("\n")[:n_lines]
             body = "\n".join(lines)
             end = start + len(body)
-            if max(map(len, lines)) > width or in_string[start:end].mean() >= 1 / 3 \
-                    or depth[start + len(lines[0]): end].max() < 1:
+            if (
+                max(map(len, lines)) > width
+                or in_string[start:end].mean() >= 1 / 3
+                or depth[start + len(lines[0]) : end].max() < 1
+            ):
                 continue
             name = [f for f, s in file_starts.items() if s <= start][-1]
-            line = text[file_starts[name]:start].count("\n") + 1
+            line = text[file_starts[name] : start].count("\n") + 1
             func = re.match(r" *def (\w+)", lines[0]).group(1)
             chosen[f"{func}, {name}.py line {line}"] = (start, body)
             break
     if not chosen:
         raise ValueError("no passage of the held-out files fits the rules")
     T = lead + max(len(body) for _, body in chosen.values())
-    codes = np.stack([np.pad(encode(task, text[s - lead: s] + body), (0, T - lead - len(body)),
-                             constant_values=task.index["\n"])
-                      for s, body in chosen.values()], axis=1)            # (T, B)
+    codes = np.stack(
+        [
+            np.pad(
+                encode(task, text[s - lead : s] + body),
+                (0, T - lead - len(body)),
+                constant_values=task.index["\n"],
+            )
+            for s, body in chosen.values()
+        ],
+        axis=1,
+    )  # (T, B)
     probe = GateProbe()
     traj = run(cell, one_hot(codes, task.n_in), probe=probe)
     recorded = {"c": traj.state_array(0)[1:], **{g: probe.stacked(g) for g in cell.gate_names}}
-    return {name: (body, {k: v[lead: lead + len(body), b] for k, v in recorded.items()})
-            for b, (name, (_, body)) in enumerate(chosen.items())}
-
+    return {
+        name: (body, {k: v[lead : lead + len(body), b] for k, v in recorded.items()})
+        for b, (name, (_, body)) in enumerate(chosen.items())
+    }
 
 
 # ---------------------------------------------------------------- the coloured-text figure
@@ -246,14 +279,15 @@ def passage_grid(text: str, values: np.ndarray, n_cols: int) -> tuple[list[str],
     (one per character of ``text``) at each character's place; NaN where there is none."""
     values = np.asarray(values, dtype=float)
     if values.shape != (len(text),):
-        raise ValueError(f"values must have one entry per character, shape ({len(text)},); "
-                         f"got {values.shape}")
+        raise ValueError(
+            f"values must have one entry per character, shape ({len(text)},); got {values.shape}"
+        )
     lines = text.split("\n")
     grid = np.full((len(lines), n_cols), np.nan)
     t = 0
     for row, line in enumerate(lines):
         k = min(len(line), n_cols)
-        grid[row, :k] = values[t: t + k]
+        grid[row, :k] = values[t : t + k]
         t += len(line) + 1  # the newline's own value is not shown
     return [line[:n_cols] for line in lines], grid
 
@@ -290,13 +324,24 @@ class ColouredText(View):
         cmap = mpl.colormaps["RdBu_r"].with_extremes(bad=(1.0, 1.0, 1.0, 0.0))  # no char: clear
         # The text and the title belong to the frame (drawn by matplotlib, also on the
         # website); only the colours move, as a translucent layer over the text.
-        self.image = self.dynamic(ax.imshow(np.full((n_rows, n_cols), np.nan), cmap=cmap,
-                                            vmin=-1, vmax=1, aspect="auto", alpha=0.45,
-                                            interpolation="nearest",
-                                            extent=(-0.5, n_cols - 0.5, n_rows - 0.5, -0.5)))
-        self.lines = [ax.text(-0.5, row, "", fontfamily="DejaVu Sans Mono", va="center",
-                              ha="left", color="black")
-                      for row in range(n_rows)]
+        self.image = self.dynamic(
+            ax.imshow(
+                np.full((n_rows, n_cols), np.nan),
+                cmap=cmap,
+                vmin=-1,
+                vmax=1,
+                aspect="auto",
+                alpha=0.45,
+                interpolation="nearest",
+                extent=(-0.5, n_cols - 0.5, n_rows - 0.5, -0.5),
+            )
+        )
+        self.lines = [
+            ax.text(
+                -0.5, row, "", fontfamily="DejaVu Sans Mono", va="center", ha="left", color="black"
+            )
+            for row in range(n_rows)
+        ]
         ax.set_title("")  # the centre title: part of the frame key
         style.describe(fig, WIDGET_DESCRIPTION)
 
@@ -305,8 +350,9 @@ class ColouredText(View):
         character, ``limit`` (colour scale +-limit), ``title``."""
         values = np.asarray(data["values"], dtype=float)
         if values.shape != (self.n_rows, self.n_cols):
-            raise ValueError(f"values must have shape {(self.n_rows, self.n_cols)}, got "
-                             f"{values.shape}")
+            raise ValueError(
+                f"values must have shape {(self.n_rows, self.n_cols)}, got {values.shape}"
+            )
         self.image.set_data(values)
         limit = float(data["limit"])
         self.image.set_clim(-1.2 * limit, 1.2 * limit)  # never the darkest colours
@@ -316,9 +362,11 @@ class ColouredText(View):
 
 
 #: What the widget's figure shows, whatever the reader picks (its alt text on the website).
-WIDGET_DESCRIPTION = ("A passage of Python source in monospace text, each character on a "
-                      "translucent background coloured by the chosen unit's value after "
-                      "reading it: red positive, blue negative, white near zero.")
+WIDGET_DESCRIPTION = (
+    "A passage of Python source in monospace text, each character on a "
+    "translucent background coloured by the chosen unit's value after "
+    "reading it: red positive, blue negative, white near zero."
+)
 
 
 def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=None):
@@ -334,11 +382,15 @@ def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=No
     row_max = np.nanmax(np.where(np.isnan(grid), -np.inf, grid), axis=1)
     row_min = np.nanmin(np.where(np.isnan(grid), np.inf, grid), axis=1)
     high, low = int(np.argmax(row_max)), int(np.argmin(row_min))
-    return style.describe(fig, (
-        f"Coloured text: {len(lines)} lines of Python source in monospace, each character on a "
-        f"background coloured by {title} (red positive, blue negative, white zero, scale "
-        f"+-{lim:.2f}). The values run from {np.nanmin(grid):+.2f} (most blue, line {low + 1}) "
-        f"to {np.nanmax(grid):+.2f} (most red, line {high + 1})."))
+    return style.describe(
+        fig,
+        (
+            f"Coloured text: {len(lines)} lines of Python source in monospace, each character on a "
+            f"background coloured by {title} (red positive, blue negative, white zero, scale "
+            f"+-{lim:.2f}). The values run from {np.nanmin(grid):+.2f} (most blue, line {low + 1}) "
+            f"to {np.nanmax(grid):+.2f} (most red, line {high + 1})."
+        ),
+    )
 
 
 # ---------------------------------------------------------------- the widget
@@ -346,9 +398,14 @@ def plot_coloured_text(text: str, values, title: str, n_cols: int = 80, limit=No
 SIGNALS = {"cell state c_t": "c", "forget gate f_t": "f"}
 
 
-def passage_view(passages: dict[str, tuple[str, dict[str, np.ndarray]]], passage: str,
-                 unit: int, signal: str, labels: dict[int, str] | None = None,
-                 n_cols: int = 80) -> dict:
+def passage_view(
+    passages: dict[str, tuple[str, dict[str, np.ndarray]]],
+    passage: str,
+    unit: int,
+    signal: str,
+    labels: dict[int, str] | None = None,
+    n_cols: int = 80,
+) -> dict:
     """What the widget draws: ``passages`` maps a name to ``(text, {"c": (len, n), "f": ...})``
     (recorded values per character); the lines, the (rows, n_cols) grid of ``signal`` of
     ``unit``, its colour limit (c_t: the largest |c| in the passage; a gate: 0 to 1 drawn as
@@ -378,12 +435,18 @@ def char_memory_widget(passages, units: dict[int, str], n_cols: int = 80) -> Liv
     controls_style = {"description_width": "initial"}
     names = list(passages)
     controls = {
-        "passage": w.Dropdown(options=names, value=names[0], description="passage",
-                              style=controls_style),
-        "unit": w.Dropdown(options=[(f"unit {u}: {label}", u) for u, label in units.items()],
-                           value=next(iter(units)), description="unit", style=controls_style),
-        "signal": w.ToggleButtons(options=list(SIGNALS.items()), value="c",
-                                  description="colour by", style=controls_style),
+        "passage": w.Dropdown(
+            options=names, value=names[0], description="passage", style=controls_style
+        ),
+        "unit": w.Dropdown(
+            options=[(f"unit {u}: {label}", u) for u, label in units.items()],
+            value=next(iter(units)),
+            description="unit",
+            style=controls_style,
+        ),
+        "signal": w.ToggleButtons(
+            options=list(SIGNALS.items()), value="c", description="colour by", style=controls_style
+        ),
     }
     n_rows = max(len(text.split("\n")) for text, _ in passages.values())
 
@@ -391,9 +454,14 @@ def char_memory_widget(passages, units: dict[int, str], n_cols: int = 80) -> Liv
         return passage_view(passages, passage, unit, signal, units, n_cols)
 
     # On the website: every passage x unit x signal (all dropdown and toggle options).
-    return LiveWidget(controls, compute, ColouredText(n_rows, n_cols),
-                      w.VBox(list(controls.values())), static_grid={},
-                      alt=WIDGET_DESCRIPTION)
+    return LiveWidget(
+        controls,
+        compute,
+        ColouredText(n_rows, n_cols),
+        w.VBox(list(controls.values())),
+        static_grid={},
+        alt=WIDGET_DESCRIPTION,
+    )
 
 
 def units_of(inside: Inside) -> dict[int, str]:
@@ -417,10 +485,10 @@ def chapter_widget(max_chunks: int = 20) -> LiveWidget:
 
     trained = load_trained()
     cell = trained.model("lstm").cell
-    inside = look_inside(cell, trained.task, trained.corpus.valid_files, chunk=1000,
-                         max_chunks=max_chunks)
-    return widget_for(passages(cell, trained.task, trained.corpus.valid_files),
-                      units_of(inside))
+    inside = look_inside(
+        cell, trained.task, trained.corpus.valid_files, chunk=1000, max_chunks=max_chunks
+    )
+    return widget_for(passages(cell, trained.task, trained.corpus.valid_files), units_of(inside))
 
 
 # ---------------------------------------------------------------- exercise check
@@ -433,13 +501,33 @@ def check_depth(answer) -> bool:
     """The bracket depth after reading each character of :data:`DEPTH_LINE` (a list of ints);
     prints right or wrong and a hint, never the expected value."""
     expected = source_features(DEPTH_LINE)["bracket depth"]
-    before = np.concatenate([[0.0], expected[:-1]])      # the depth before each character
+    before = np.concatenate([[0.0], expected[:-1]])  # the depth before each character
     naive = np.cumsum([(ch in "([{") - (ch in ")]}") for ch in DEPTH_LINE]).astype(float)
-    return judge("bracket depth", answer, expected, rtol=0, atol=1e-9,
-                 hint=(f"One number per character ({len(DEPTH_LINE)} of them, the newline "
-                       "included): the depth after reading it, so an opening bracket already "
-                       "counts at its own position and a closing one no longer does."),
-                 near={"before": (before, ("You wrote the depth before each character; the "
-                                          "feature is the depth after reading it.")),
-                       "string": (naive, ("A bracket inside a string literal is text, not "
-                                         "syntax: the feature does not count it."))})
+    return judge(
+        "bracket depth",
+        answer,
+        expected,
+        rtol=0,
+        atol=1e-9,
+        hint=(
+            f"One number per character ({len(DEPTH_LINE)} of them, the newline "
+            "included): the depth after reading it, so an opening bracket already "
+            "counts at its own position and a closing one no longer does."
+        ),
+        near={
+            "before": (
+                before,
+                (
+                    "You wrote the depth before each character; the "
+                    "feature is the depth after reading it."
+                ),
+            ),
+            "string": (
+                naive,
+                (
+                    "A bracket inside a string literal is text, not "
+                    "syntax: the feature does not count it."
+                ),
+            ),
+        },
+    )

@@ -38,10 +38,36 @@ from .judge import judge
 
 #: Training files (modules of the standard library, present in CPython 3.9 to 3.13).
 TRAIN_FILES = (
-    "abc", "bisect", "calendar", "colorsys", "contextlib", "copy", "csv", "dataclasses",
-    "difflib", "fnmatch", "fractions", "functools", "glob", "heapq", "numbers", "operator",
-    "pprint", "queue", "random", "reprlib", "sched", "shlex", "shutil", "statistics",
-    "string", "textwrap", "tokenize", "traceback", "types", "weakref",
+    "abc",
+    "bisect",
+    "calendar",
+    "colorsys",
+    "contextlib",
+    "copy",
+    "csv",
+    "dataclasses",
+    "difflib",
+    "fnmatch",
+    "fractions",
+    "functools",
+    "glob",
+    "heapq",
+    "numbers",
+    "operator",
+    "pprint",
+    "queue",
+    "random",
+    "reprlib",
+    "sched",
+    "shlex",
+    "shutil",
+    "statistics",
+    "string",
+    "textwrap",
+    "tokenize",
+    "traceback",
+    "types",
+    "weakref",
 )
 #: Held-out files: never seen in training; validation loss and the look inside use them.
 VALID_FILES = ("cmd", "code", "getopt", "timeit")
@@ -64,8 +90,10 @@ def stdlib_source(name: str) -> str:
     """The cleaned source of the standard-library module file ``<name>.py`` of this Python."""
     path = Path(sysconfig.get_paths()["stdlib"]) / f"{name}.py"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is not in this Python ({sys.version.split()[0]}); "
-                                f"the corpus expects the modules {TRAIN_FILES + VALID_FILES}")
+        raise FileNotFoundError(
+            f"{path} is not in this Python ({sys.version.split()[0]}); "
+            f"the corpus expects the modules {TRAIN_FILES + VALID_FILES}"
+        )
     return clean(path.read_text(encoding="utf-8"))
 
 
@@ -92,8 +120,9 @@ class Corpus:
 
 def stdlib_corpus(train_files=TRAIN_FILES, valid_files=VALID_FILES) -> Corpus:
     """The corpus: the listed modules of this Python's standard library, in the listed order."""
-    return Corpus({n: stdlib_source(n) for n in train_files},
-                  {n: stdlib_source(n) for n in valid_files})
+    return Corpus(
+        {n: stdlib_source(n) for n in train_files}, {n: stdlib_source(n) for n in valid_files}
+    )
 
 
 def char_task(corpus: Corpus, seq_len: int = 100) -> CharLM:
@@ -109,8 +138,14 @@ def encode(task: CharLM, text: str) -> np.ndarray:
 
 # ---------------------------------------------------------------- baselines (bits per char)
 
-def ngram_bits(train_codes: np.ndarray, valid_codes: np.ndarray, vocab_size: int,
-               order: int = 1, alpha: float = 1.0) -> float:
+
+def ngram_bits(
+    train_codes: np.ndarray,
+    valid_codes: np.ndarray,
+    vocab_size: int,
+    order: int = 1,
+    alpha: float = 1.0,
+) -> float:
     """Bits per character on ``valid_codes[1:]`` of an add-``alpha`` smoothed count model.
 
     ``order=0``: unigram ``p(x) = (n(x) + a) / (N + a V)``; ``order=1``: bigram
@@ -126,10 +161,9 @@ def ngram_bits(train_codes: np.ndarray, valid_codes: np.ndarray, vocab_size: int
         p = counts[valid_codes[1:]] / counts.sum()
     else:
         pairs = np.bincount(train_codes[:-1] * V + train_codes[1:], minlength=V * V)
-        pairs = pairs.reshape(V, V) + alpha                  # pairs[y, x] = n(y x) + alpha
+        pairs = pairs.reshape(V, V) + alpha  # pairs[y, x] = n(y x) + alpha
         p = pairs[valid_codes[:-1], valid_codes[1:]] / pairs.sum(axis=1)[valid_codes[:-1]]
     return float(-np.log2(p).mean())
-
 
 
 def model_bits(model: Model, codes: np.ndarray, window: int = 100) -> float:
@@ -145,18 +179,18 @@ def model_bits(model: Model, codes: np.ndarray, window: int = 100) -> float:
     n_targets = len(codes) - 1
     if n_targets < 1:
         raise ValueError(f"model_bits needs at least 2 codes, got {len(codes)}")
-    B = -(-n_targets // window)                                      # windows, the last ragged
+    B = -(-n_targets // window)  # windows, the last ragged
     padded = np.zeros(B * window + 1, dtype=np.int64)
     padded[: len(codes)] = codes
-    x = padded[:-1].reshape(B, window).T                             # (window, B)
+    x = padded[:-1].reshape(B, window).T  # (window, B)
     y = padded[1:].reshape(B, window).T
     mask = (np.arange(B * window) < n_targets).reshape(B, window).T.astype(float)
     batch = Batch(one_hot(x, model.n_out), y, mask)
     return model.loss(batch, "classify") / float(np.log(2))
 
 
-
 # ---------------------------------------------------------------- models and training
+
 
 def lstm_params(n: int, m: int, k: int) -> int:
     """Parameters of an LSTM of n units on m inputs with a k-way readout."""
@@ -200,9 +234,9 @@ def make_model(kind: str, task: CharLM, cfg: CharConfig) -> Model:
     return Model(make_cell(kind, n_in=task.n_in, n_hidden=n, rng=rng), task.n_out, rng)
 
 
-def train_with_checkpoints(kind: str, task: CharLM, cfg: CharConfig, progress: bool = True,
-                           log=print, on_checkpoint=None
-                           ) -> tuple[Model, dict[int, dict[str, np.ndarray]], History]:
+def train_with_checkpoints(
+    kind: str, task: CharLM, cfg: CharConfig, progress: bool = True, log=print, on_checkpoint=None
+) -> tuple[Model, dict[int, dict[str, np.ndarray]], History]:
     """Train one model with one Adam for ``cfg.steps`` steps, by :func:`rnnlib.train.train`
     called once per stretch between checkpoints (same optimizer, same data stream: the same
     numbers as one call). Returns the model, copies of its parameters at every checkpoint
@@ -213,8 +247,17 @@ def train_with_checkpoints(kind: str, task: CharLM, cfg: CharConfig, progress: b
     opt = Adam(cfg.lr)
     saved, parts, done = {}, [], 0
     for stop in cfg.checkpoints:
-        h = train(model, task, stop - done, opt, data_rng, batch_size=cfg.batch,
-                  clip_norm=cfg.clip_norm, truncate=cfg.truncate, progress=progress)
+        h = train(
+            model,
+            task,
+            stop - done,
+            opt,
+            data_rng,
+            batch_size=cfg.batch,
+            clip_norm=cfg.clip_norm,
+            truncate=cfg.truncate,
+            progress=progress,
+        )
         parts.append(h)
         done = stop
         saved[stop] = {k: v.copy() for k, v in model.params.items()}
@@ -239,11 +282,15 @@ def _joined(parts: list[History]) -> History:
 
 # ---------------------------------------------------------------- shipped weights
 
+
 def save_weights(path: Path, checkpoints: dict[str, dict[int, dict[str, np.ndarray]]]) -> None:
     """Save ``{kind: {step: params}}`` as float16 (small package data) in one npz file."""
-    arrays = {f"{kind}/{step}/{name}": value.astype(np.float16)
-              for kind, steps in checkpoints.items()
-              for step, params in steps.items() for name, value in params.items()}
+    arrays = {
+        f"{kind}/{step}/{name}": value.astype(np.float16)
+        for kind, steps in checkpoints.items()
+        for step, params in steps.items()
+        for name, value in params.items()
+    }
     np.savez_compressed(path, **arrays)
 
 
@@ -272,7 +319,8 @@ def load_trained(folder: Path | None = None) -> Trained:
         if not (folder / f"{kind}.npz").exists():
             raise FileNotFoundError(
                 f"no weights at {folder / (kind + '.npz')}; they ship with rnnlib (rnnlib/data/), "
-                f"or run `python scripts/train_char_model.py` (about 15 minutes)")
+                f"or run `python scripts/train_char_model.py` (about 15 minutes)"
+            )
         logs[kind] = json.loads((folder / f"{kind}.json").read_text())
     record = {**logs["lstm"], "models": {k: v["models"][k] for k, v in logs.items()}}
     cfg = CharConfig(**{**record["config"], "checkpoints": tuple(record["config"]["checkpoints"])})
@@ -291,8 +339,16 @@ def load_trained(folder: Path | None = None) -> Trained:
 
 # ---------------------------------------------------------------- sampling
 
-def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
-           rng: np.random.Generator, n_samples: int = 1, start: str = "\n") -> list[str]:
+
+def sample(
+    model: Model,
+    task: CharLM,
+    n_chars: int,
+    temperature: float,
+    rng: np.random.Generator,
+    n_samples: int = 1,
+    start: str = "\n",
+) -> list[str]:
     """``n_samples`` texts of ``n_chars`` characters drawn from ``model`` at ``temperature``
     (a number, or one per sample).
 
@@ -303,14 +359,20 @@ def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
     n_chars = integer(n_chars, "n_chars")
     generator(rng)
     tau = np.asarray(temperature, dtype=float) if not isinstance(temperature, str) else None
-    if tau is None or tau.ndim > 1 or (tau.ndim == 1 and tau.shape != (n_samples,)) \
-            or not np.all(tau > 0):
-        raise ValueError(f"temperature must be a number > 0 or one per sample ({n_samples}), "
-                         f"got {temperature!r}")
+    if (
+        tau is None
+        or tau.ndim > 1
+        or (tau.ndim == 1 and tau.shape != (n_samples,))
+        or not np.all(tau > 0)
+    ):
+        raise ValueError(
+            f"temperature must be a number > 0 or one per sample ({n_samples}), got {temperature!r}"
+        )
     tau = tau.reshape(-1, 1) if tau.ndim == 1 else tau
     if not (isinstance(start, str) and start and set(start) <= set(task.vocab)):
-        raise ValueError(f"start must be a non-empty str of characters of the vocabulary, got "
-                         f"{start!r}")
+        raise ValueError(
+            f"start must be a non-empty str of characters of the vocabulary, got {start!r}"
+        )
     cell, V, c = model.cell, model.readout["V"], model.readout["c"]
     state = cell.initial_state(n_samples)
     out = np.zeros((n_chars, n_samples), dtype=np.int64)
@@ -320,16 +382,15 @@ def sample(model: Model, task: CharLM, n_chars: int, temperature: float,
     code = np.full(n_samples, task.index[start[-1]])
     for t in range(n_chars):
         state = cell.step(cell.params, state, one_hot(code, task.n_in))
-        p = softmax((cell.output(state) @ V.T + c) / tau, axis=1)      # (B, V)
+        p = softmax((cell.output(state) @ V.T + c) / tau, axis=1)  # (B, V)
         u = rng.random((n_samples, 1))
         code = np.minimum((p.cumsum(axis=1) < u).sum(axis=1), task.n_in - 1)
         out[t] = code
     return [task.decode(out[:, b]) for b in range(n_samples)]
 
 
-
-
 # ---------------------------------------------------------------- sample statistics
+
 
 def brackets_well_nested(text: str) -> bool:
     """True when every closing bracket closes the most recent open one of its kind (brackets
@@ -368,16 +429,29 @@ def space_fraction(text: str) -> float:
     return text.count(" ") / len(text) if text else float("nan")
 
 
-STATISTICS = ("well-nested brackets", "lines < 80 chars", "indent multiple of 4", "known words",
-              "spaces")
+STATISTICS = (
+    "well-nested brackets",
+    "lines < 80 chars",
+    "indent multiple of 4",
+    "known words",
+    "spaces",
+)
 
 
 def sample_statistics(samples: list[str], words: set[str]) -> dict[str, float]:
     """The mean over ``samples`` of each statistic of :data:`STATISTICS`."""
     if not samples:
         raise ValueError("sample_statistics needs at least one sample")
-    rows = [(brackets_well_nested(s), line_fraction_under(s), indent_fraction(s),
-             known_word_fraction(s, words), space_fraction(s)) for s in samples]
+    rows = [
+        (
+            brackets_well_nested(s),
+            line_fraction_under(s),
+            indent_fraction(s),
+            known_word_fraction(s, words),
+            space_fraction(s),
+        )
+        for s in samples
+    ]
     return {name: float(np.nanmean(col)) for name, col in zip(STATISTICS, zip(*rows))}
 
 
@@ -389,25 +463,38 @@ def reference_windows(text: str, n_chars: int, n: int) -> list[str]:
     if len(starts) < n:
         raise ValueError(f"only {len(starts)} windows of {n_chars} characters fit; asked {n}")
     picks = np.linspace(0, len(starts) - 1, n).round().astype(int)
-    return [text[starts[k]: starts[k] + n_chars] for k in picks]
+    return [text[starts[k] : starts[k] + n_chars] for k in picks]
 
 
-def sample_table(models: dict[str, Model], task: CharLM, words: set[str],
-                 temperatures=(0.5, 1.0, 1.5), n_samples: int = 10, n_chars: int = 300,
-                 seed: int = 0) -> list[dict]:
+def sample_table(
+    models: dict[str, Model],
+    task: CharLM,
+    words: set[str],
+    temperatures=(0.5, 1.0, 1.5),
+    n_samples: int = 10,
+    n_chars: int = 300,
+    seed: int = 0,
+) -> list[dict]:
     """:func:`sample_statistics` of ``n_samples`` samples of ``n_chars`` characters for every
     model (label -> Model) and temperature; one row per pair, the same sample seeds for all."""
     temperatures = list(temperatures)
-    taus = np.repeat(temperatures, n_samples)          # all temperatures in one batch
+    taus = np.repeat(temperatures, n_samples)  # all temperatures in one batch
     rows = []
     for label, model in models.items():
         texts = sample(model, task, n_chars, taus, np.random.default_rng(seed), len(taus))
         for k, temperature in enumerate(temperatures):
-            rows.append({"model": label, "temperature": temperature,
-                         **sample_statistics(texts[k * n_samples:(k + 1) * n_samples], words)})
+            rows.append(
+                {
+                    "model": label,
+                    "temperature": temperature,
+                    **sample_statistics(texts[k * n_samples : (k + 1) * n_samples], words),
+                }
+            )
     return rows
 
+
 # ---------------------------------------------------------------- the training figure
+
 
 def plot_training(log: dict, title: str, ax=None):
     """Training loss (bits per character, every 10th step) of each model in a training log,
@@ -422,16 +509,32 @@ def plot_training(log: dict, title: str, ax=None):
         colour = style.cell_color(kind)
         bits = np.asarray(run["loss_every_10"]) / np.log(2)
         steps = np.arange(len(bits)) * 10 + 1
-        ax.plot(steps, bits, color=colour, lw=1, alpha=0.8,
-                label=f"{style.cell_label(kind)}: training batches")
+        ax.plot(
+            steps,
+            bits,
+            color=colour,
+            lw=1,
+            alpha=0.8,
+            label=f"{style.cell_label(kind)}: training batches",
+        )
         checkpoints = sorted(int(s) for s in run["valid_bits"])
         held_out = [run["valid_bits"][str(s)] for s in checkpoints]
-        ax.plot(checkpoints, held_out, "o--", color=colour,
-                label=f"{style.cell_label(kind)}: held-out files")
+        ax.plot(
+            checkpoints,
+            held_out,
+            "o--",
+            color=colour,
+            label=f"{style.cell_label(kind)}: held-out files",
+        )
         ends[kind] = (checkpoints, held_out)
     for name, line in (("unigram", ":"), ("bigram", "-.")):
-        ax.axhline(log["baselines_bits"][name], color=style.BLACK, ls=line, lw=1,
-                   label=f"{name} baseline (held out)")
+        ax.axhline(
+            log["baselines_bits"][name],
+            color=style.BLACK,
+            ls=line,
+            lw=1,
+            label=f"{name} baseline (held out)",
+        )
     style.log_axis(ax, "x")
     ax.set_ylim(1, 7)
     ax.set_xlabel("training step")
@@ -440,15 +543,21 @@ def plot_training(log: dict, title: str, ax=None):
     ax.legend(ncols=2, loc="upper right")
     models = "; ".join(
         f"the {style.cell_label(kind)} ({'blue' if kind == 'lstm' else 'grey'}) reaches "
-        + ", ".join(f"{b:.2f}" for b in bits) + " held-out bits at steps "
+        + ", ".join(f"{b:.2f}" for b in bits)
+        + " held-out bits at steps "
         + ", ".join(str(s) for s in steps)
-        for kind, (steps, bits) in ends.items())
-    return style.describe(fig, (
-        f"Line plot of the training loss in bits per character (1 to 7) against the training "
-        f"step (log scale), with the held-out loss at each checkpoint as dashed markers and "
-        f"the unigram ({log['baselines_bits']['unigram']:.2f}) and bigram "
-        f"({log['baselines_bits']['bigram']:.2f} bits) baselines as horizontal lines: "
-        f"{models}."))
+        for kind, (steps, bits) in ends.items()
+    )
+    return style.describe(
+        fig,
+        (
+            f"Line plot of the training loss in bits per character (1 to 7) against the training "
+            f"step (log scale), with the held-out loss at each checkpoint as dashed markers and "
+            f"the unigram ({log['baselines_bits']['unigram']:.2f}) and bigram "
+            f"({log['baselines_bits']['bigram']:.2f} bits) baselines as horizontal lines: "
+            f"{models}."
+        ),
+    )
 
 
 # ---------------------------------------------------------------- exercise check
@@ -464,10 +573,23 @@ def check_temperature(answer) -> bool:
     expected = softmax(TEMPERATURE_LOGITS / TEMPERATURE)
     multiplied = softmax(TEMPERATURE_LOGITS * TEMPERATURE)
     plain = softmax(TEMPERATURE_LOGITS)
-    return judge("probabilities at temperature 0.5", answer, expected, rtol=0, atol=2e-3,
-                 hint="Divide the logits by the temperature, then take the softmax; the three "
-                      "probabilities sum to 1.",
-                 near={"multiplied": (multiplied, ("You multiplied by the temperature: a "
-                                      "temperature below 1 should sharpen the distribution, "
-                                      "not flatten it.")),
-                       "plain": (plain, "That is the softmax at temperature 1.")})
+    return judge(
+        "probabilities at temperature 0.5",
+        answer,
+        expected,
+        rtol=0,
+        atol=2e-3,
+        hint="Divide the logits by the temperature, then take the softmax; the three "
+        "probabilities sum to 1.",
+        near={
+            "multiplied": (
+                multiplied,
+                (
+                    "You multiplied by the temperature: a "
+                    "temperature below 1 should sharpen the distribution, "
+                    "not flatten it."
+                ),
+            ),
+            "plain": (plain, "That is the softmax at temperature 1."),
+        },
+    )

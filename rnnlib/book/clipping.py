@@ -35,8 +35,9 @@ CLIP_SEED_CASES = {
 }
 
 
-def clipping_model(init_scale: float = 2.0, n: int = 16, length: int = 10,
-                   seed: int = 0) -> tuple[Model, AddingTask]:
+def clipping_model(
+    init_scale: float = 2.0, n: int = 16, length: int = 10, seed: int = 0
+) -> tuple[Model, AddingTask]:
     """A tanh vanilla RNN of ``n`` units with a readout, and the adding problem of ``length``
     steps it is trained on; its weights ``init_scale`` times the ``sqrt(3/n)`` uniform range
     (at 2, above the edge of chapter 2, so gradients grow backwards in time)."""
@@ -70,19 +71,23 @@ def clipping_run(init_scale: float, steps: int, lr: float, seed: int, **clip) ->
     rounding in a chaotic run) is kept out of the output: the verdict is in the result."""
     model, task = clipping_model(init_scale, seed=seed)
     with contextlib.redirect_stdout(io.StringIO()):
-        h = train(model, task, steps, SGD(lr), np.random.default_rng(seed + 1),
-                  progress=False, **clip)
+        h = train(
+            model, task, steps, SGD(lr), np.random.default_rng(seed + 1), progress=False, **clip
+        )
     return ClipRun(h.loss, h.grad_norm, h.diverged, steps, h.reason)
 
 
-def clipping_seeds(seeds=range(5), steps: int = 300, lr: float = 0.1,
-                   cases: dict | None = None) -> dict[str, list[ClipRun]]:
+def clipping_seeds(
+    seeds=range(5), steps: int = 300, lr: float = 0.1, cases: dict | None = None
+) -> dict[str, list[ClipRun]]:
     """Every case of :data:`CLIP_SEED_CASES` (or ``cases``) for every seed: the same initial
     weights and batches per seed across the cases that share an ``init_scale``.
     Returns ``{label: [ClipRun per seed]}``."""
     cases = CLIP_SEED_CASES if cases is None else cases
-    return {label: [clipping_run(scale, steps, lr, seed, **kw) for seed in seeds]
-            for label, (scale, kw) in cases.items()}
+    return {
+        label: [clipping_run(scale, steps, lr, seed, **kw) for seed in seeds]
+        for label, (scale, kw) in cases.items()
+    }
 
 
 def summarize(runs: list[ClipRun]) -> dict[str, float | int]:
@@ -116,18 +121,24 @@ def plot_clipping_seeds(runs: dict, chance: float, loss_top: float = 30.0, windo
             steps_drawn = max(steps_drawn, len(r.loss))
             loss = np.clip(np.nan_to_num(r.loss, nan=loss_top, posinf=loss_top), 1e-12, loss_top)
             smooth = np.minimum(running_mean(loss, window), loss_top)
-            top.plot(steps, smooth, color=color, linewidth=1, alpha=0.8,
-                     label=f"{label}: {k} of {len(rs)} diverged" if j == 0 else None)
+            top.plot(
+                steps,
+                smooth,
+                color=color,
+                linewidth=1,
+                alpha=0.8,
+                label=f"{label}: {k} of {len(rs)} diverged" if j == 0 else None,
+            )
             low = min(low, smooth.min())
             if r.diverged:
                 top.plot(steps[-1], loss_top, marker="x", color=color, markersize=7)
             norm = np.clip(np.nan_to_num(r.grad_norm, nan=1e12, posinf=1e12), 1e-12, 1e12)
-            bottom.plot(steps, norm, color=color, linewidth=0.8, alpha=0.7,
-                        label=label if j == 0 else None)
+            bottom.plot(
+                steps, norm, color=color, linewidth=0.8, alpha=0.7, label=label if j == 0 else None
+            )
             finite = r.grad_norm[np.isfinite(r.grad_norm)]
             peak = max(peak, float(finite.max()) if finite.size else 0.0)
-        words.append(f"{label}, {k} of {len(rs)} diverged, largest finite gradient norm "
-                     f"{peak:.2g}")
+        words.append(f"{label}, {k} of {len(rs)} diverged, largest finite gradient norm {peak:.2g}")
     top.axhline(chance, color=GREY, linestyle="--", linewidth=1, label="always answer 1")
     log_axis(top, "y")
     top.set_ylim(max(low / 2, 1e-3), loss_top * 1.5)
@@ -140,9 +151,17 @@ def plot_clipping_seeds(runs: dict, chance: float, loss_top: float = 30.0, windo
     bottom.set_ylabel("gradient norm before clipping")
     bottom.set_title("Unclipped at twice the sqrt(3/n) scale, most runs' gradients run away")
     bottom.legend(loc="upper right")
-    return describe(fig, (
-        f"Two panels of line plots against the training step (0 to {steps_drawn - 1}), one line "
-        f"per seed, one colour per case. Top: the training loss (log scale), with a dashed line "
-        f"at {chance:.3f}, the loss of always answering 1, and a cross where a diverged run was "
-        f"stopped. Bottom: the gradient norm before clipping (log scale). Per case: "
-        + "; ".join(words) + "."))
+    return describe(
+        fig,
+        (
+            f"Two panels of line plots against the training step (0 to {steps_drawn - 1}), one "
+            "line "
+            f"per seed, one colour per case. Top: the training loss (log scale), with a dashed "
+            "line "
+            f"at {chance:.3f}, the loss of always answering 1, and a cross where a diverged run "
+            "was "
+            f"stopped. Bottom: the gradient norm before clipping (log scale). Per case: "
+            + "; ".join(words)
+            + "."
+        ),
+    )

@@ -45,8 +45,14 @@ def _normals(kind: str, width: int, seed: int) -> list[dict[str, np.ndarray]]:
     return draw_normals(kind, width, MAX_DEPTH, np.random.default_rng(seed))
 
 
-def deep_stack(kind: str, depth: int, gate_bias: float = -2.0, init_scale: float = 0.8,
-               width: int = 32, seed: int = 0) -> Stack:
+def deep_stack(
+    kind: str,
+    depth: int,
+    gate_bias: float = -2.0,
+    init_scale: float = 0.8,
+    width: int = 32,
+    seed: int = 0,
+) -> Stack:
     """``Stack(kind, width, depth, default_rng(seed), gate_bias, init_scale)``, built from draws
     cached per kind: the first ``depth`` layers of one fixed 200-layer draw, so changing the
     depth adds or removes layers and changes nothing else, and changing the bias or scale draws
@@ -63,9 +69,15 @@ def probe_batch(width: int = 32, batch: int = 8, seed: int = 0) -> tuple[np.ndar
     return rng.normal(size=(batch, width)), rng.normal(size=width)
 
 
-def depth_gradients(depth: int = 100, gate_biases=(-6.0, -4.0, -2.0, 0.0), init_scale: float = 0.8,
-                    width: int = 32, batch: int = 8, seed: int = 0,
-                    method: str = "by_hand") -> dict[str, np.ndarray]:
+def depth_gradients(
+    depth: int = 100,
+    gate_biases=(-6.0, -4.0, -2.0, 0.0),
+    init_scale: float = 0.8,
+    width: int = 32,
+    batch: int = 8,
+    seed: int = 0,
+    method: str = "by_hand",
+) -> dict[str, np.ndarray]:
     """``||dL/dy_l||`` (depth + 1,) for l = 0..depth, for a plain, a residual and highway stacks
     (one per carry bias in ``gate_biases``).
 
@@ -92,8 +104,9 @@ def carry_product(gate_bias: float, depth: int) -> float:
     return float(np.exp(-depth * np.logaddexp(0.0, gate_bias)))
 
 
-def weight_spectra(kind: str = "plain", depth: int = 100, init_scale: float = 0.8, width: int = 32,
-                   seed: int = 0) -> dict[str, np.ndarray]:
+def weight_spectra(
+    kind: str = "plain", depth: int = 100, init_scale: float = 0.8, width: int = 32, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Per layer of :func:`deep_stack`: the spectral norm ``||W_l||_2`` (largest singular value)
     and the spectral radius (largest ``|eigenvalue|``) of its weight matrix ``W_l`` (n, n).
 
@@ -104,13 +117,22 @@ def weight_spectra(kind: str = "plain", depth: int = 100, init_scale: float = 0.
     ``gamma ||W|| < 1``, can fail while the products still shrink.
     """
     weights = [p["W"] for p in deep_stack(kind, depth, 0.0, init_scale, width, seed).layers]
-    return {"norm": np.array([np.linalg.norm(W, 2) for W in weights]),
-            "radius": np.array([np.abs(np.linalg.eigvals(W)).max() for W in weights]),
-            "rms": np.array([np.linalg.norm(W) / np.sqrt(W.shape[0]) for W in weights])}
+    return {
+        "norm": np.array([np.linalg.norm(W, 2) for W in weights]),
+        "radius": np.array([np.abs(np.linalg.eigvals(W)).max() for W in weights]),
+        "rms": np.array([np.linalg.norm(W) / np.sqrt(W.shape[0]) for W in weights]),
+    }
 
 
-def extended_precision_ratio(kind: str, depth: int, gate_bias: float, init_scale: float = 0.8,
-                             width: int = 32, batch: int = 8, seed: int = 0) -> float:
+def extended_precision_ratio(
+    kind: str,
+    depth: int,
+    gate_bias: float,
+    init_scale: float = 0.8,
+    width: int = 32,
+    batch: int = 8,
+    seed: int = 0,
+) -> float:
     """``||dL/dy_0|| / ||dL/dy_depth||`` recomputed in ``np.longdouble`` (80-bit extended on x86,
     plain float64 where the platform has nothing wider): a check that a tiny float64 ratio is a
     measurement and not rounding noise."""
@@ -155,19 +177,35 @@ def plot_gradient_norms(curves: dict[str, np.ndarray], ax=None, title: str | Non
     fig, ax = style.new_figure(ax, figsize=(6.4, 3.8))
     k = 0
     for label, norms in curves.items():
-        ax.plot(np.arange(len(norms)), np.maximum(norms, 1e-300), label=label, lw=1.8,
-                color=_color(label, k), ls="--" if label == "plain" else "-")
+        ax.plot(
+            np.arange(len(norms)),
+            np.maximum(norms, 1e-300),
+            label=label,
+            lw=1.8,
+            color=_color(label, k),
+            ls="--" if label == "plain" else "-",
+        )
         k += label not in KIND_COLORS
     depth = len(next(iter(curves.values()))) - 1
-    _gradient_axis(ax, depth, "layer l (0 = input, right = output)",
-                   title or f"{depth} layers: what reaches layer l of the gradient at the top")
+    _gradient_axis(
+        ax,
+        depth,
+        "layer l (0 = input, right = output)",
+        title or f"{depth} layers: what reaches layer l of the gradient at the top",
+    )
     ax.legend(loc="lower right", ncol=2)
-    kept = "; ".join(f"{label} {_ratio_text(norms[0] / norms[-1])}"
-                     for label, norms in curves.items())
-    return style.describe(fig, (
-        f"Line plot of the gradient norm (log scale, 10⁻¹² to 10⁴) against the layer "
-        f"l = 0..{depth}, one line per stack. The gradient at the input divided by the gradient "
-        f"at the top: {kept}."))
+    kept = "; ".join(
+        f"{label} {_ratio_text(norms[0] / norms[-1])}" for label, norms in curves.items()
+    )
+    return style.describe(
+        fig,
+        (
+            f"Line plot of the gradient norm (log scale, 10⁻¹² to 10⁴) against the layer "
+            f"l = 0..{depth}, one line per stack. The gradient at the input divided by the "
+            "gradient "
+            f"at the top: {kept}."
+        ),
+    )
 
 
 class GradientNormFigure(View):
@@ -175,27 +213,44 @@ class GradientNormFigure(View):
     axis so that only the lines and a caption change between updates."""
 
     LABELS = ("plain", "residual", "highway")
-    DESCRIPTION = ("Line plot of the gradient norm (log scale, 10⁻¹² to 10⁴) against the layer "
-                   "l = 0..200, for a plain stack (grey, dashed), a residual stack (blue) and a "
-                   "highway stack (green) at the depth, carry-gate bias and weight scale the "
-                   "caption names; a line falling to the left is a gradient lost on its way down.")
+    DESCRIPTION = (
+        "Line plot of the gradient norm (log scale, 10⁻¹² to 10⁴) against the layer "
+        "l = 0..200, for a plain stack (grey, dashed), a residual stack (blue) and a "
+        "highway stack (green) at the depth, carry-gate bias and weight scale the "
+        "caption names; a line falling to the left is a gradient lost on its way down."
+    )
 
     def __init__(self, max_depth: int = MAX_DEPTH):
         style.use_book_style()
         super().__init__(figsize=(6.4, 3.8))
         ax = self.ax = self.axes[0, 0]
-        _gradient_axis(ax, max_depth, "layer l (0 = input; the top of the stack is at l = depth)",
-                       "Gradient reaching layer l, from a loss on the top layer")
-        styles = {"plain": (style.GREY, "--"), "residual": (style.BLUE, "-"),
-                  "highway": (style.GREEN, "-")}
+        _gradient_axis(
+            ax,
+            max_depth,
+            "layer l (0 = input; the top of the stack is at l = depth)",
+            "Gradient reaching layer l, from a loss on the top layer",
+        )
+        styles = {
+            "plain": (style.GREY, "--"),
+            "residual": (style.BLUE, "-"),
+            "highway": (style.GREEN, "-"),
+        }
         self.lines = {}
         for label in self.LABELS:
             color, ls = styles[label]
             (line,) = ax.plot([], [], color=color, ls=ls, lw=1.8, label=label)
             self.lines[label] = self.dynamic(line)
         ax.legend(loc="lower right")
-        self.caption = self.dynamic(ax.text(0.02, 0.96, "", transform=ax.transAxes, va="top",
-                                            bbox={"facecolor": "white", "edgecolor": "#bbbbbb"}))
+        self.caption = self.dynamic(
+            ax.text(
+                0.02,
+                0.96,
+                "",
+                transform=ax.transAxes,
+                va="top",
+                bbox={"facecolor": "white", "edgecolor": "#bbbbbb"},
+            )
+        )
         style.describe(self.figure, self.DESCRIPTION)
 
     def update(self, data: dict) -> None:
@@ -212,8 +267,9 @@ class GradientNormFigure(View):
 # ---------------------------------------------------------------------------------------
 
 
-def depth_view(depth: int = 100, gate_bias: float = -2.0,
-               init_scale: float = 0.8) -> dict[str, np.ndarray]:
+def depth_view(
+    depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8
+) -> dict[str, np.ndarray]:
     """Gradient norm per layer for a plain, a residual and a highway stack (carry bias
     ``gate_bias``)."""
     return depth_gradients(depth, gate_biases=(gate_bias,), init_scale=init_scale)
@@ -221,8 +277,10 @@ def depth_view(depth: int = 100, gate_bias: float = -2.0,
 
 def depth_compute(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8) -> dict:
     """What the depth widget draws: the curves of :func:`depth_view` and a caption."""
-    return {"curves": depth_view(depth, gate_bias, init_scale),
-            "caption": f"depth {depth}, b_T {gate_bias:g}, scale {init_scale:g}"}
+    return {
+        "curves": depth_view(depth, gate_bias, init_scale),
+        "caption": f"depth {depth}, b_T {gate_bias:g}, scale {init_scale:g}",
+    }
 
 
 def draw_depth(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 0.8):
@@ -241,18 +299,36 @@ def depth_widget(depth: int = 100, gate_bias: float = -2.0, init_scale: float = 
 
     slider_style = {"description_width": "initial"}
     controls = {
-        "depth": w.IntSlider(value=depth, min=10, max=200, step=10, description="depth",
-                             style=slider_style),
-        "gate_bias": w.FloatSlider(value=gate_bias, min=-8.0, max=4.0, step=0.5,
-                                   description="carry bias b_T", style=slider_style),
-        "init_scale": w.FloatSlider(value=init_scale, min=0.4, max=1.6, step=0.1,
-                                    description="weight scale", style=slider_style),
+        "depth": w.IntSlider(
+            value=depth, min=10, max=200, step=10, description="depth", style=slider_style
+        ),
+        "gate_bias": w.FloatSlider(
+            value=gate_bias,
+            min=-8.0,
+            max=4.0,
+            step=0.5,
+            description="carry bias b_T",
+            style=slider_style,
+        ),
+        "init_scale": w.FloatSlider(
+            value=init_scale,
+            min=0.4,
+            max=1.6,
+            step=0.1,
+            description="weight scale",
+            style=slider_style,
+        ),
     }
     # On the website: depth 50, 100, 150 or 200, b_T in whole numbers, every weight scale.
     grid = {"depth": Step(50, min=50), "gate_bias": Step(1.0)}
-    return LiveWidget(controls, depth_compute, GradientNormFigure(max_depth=MAX_DEPTH),
-                      w.VBox(list(controls.values())), static_grid=grid,
-                      alt=GradientNormFigure.DESCRIPTION)
+    return LiveWidget(
+        controls,
+        depth_compute,
+        GradientNormFigure(max_depth=MAX_DEPTH),
+        w.VBox(list(controls.values())),
+        static_grid=grid,
+        alt=GradientNormFigure.DESCRIPTION,
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,18 +347,39 @@ def check_carry_bias(answer: float) -> bool:
     """Chapter 8: the transform-gate bias ``b_tau`` whose carry path alone keeps half the
     gradient over 100 layers, ``(1 - sigma(b_tau))^100 = 1/2``."""
     expected = carry_bias_for(0.5, 100)
-    hint = ("Solve (1 - sigma(b))^100 = 1/2: the carry gate must keep k = 0.5^(1/100) per "
-            "layer, and 1 - sigma(b) = sigma(-b).")
+    hint = (
+        "Solve (1 - sigma(b))^100 = 1/2: the carry gate must keep k = 0.5^(1/100) per "
+        "layer, and 1 - sigma(b) = sigma(-b)."
+    )
     try:
         b = float(answer)
     except (TypeError, ValueError):
         b = None
     if b is not None and np.isfinite(b) and not np.isclose(b, expected, rtol=1e-3, atol=1e-3):
         kept = carry_product(b, 100)  # what the reader's bias keeps
-        more = "more than half: a bias closer to zero" if kept > 0.5 else \
-            "less than half: a more negative bias"
-        hint = (f"With b = {b:g} the carry path keeps {kept:.3g} of the gradient over 100 layers, "
-                f"{more} is needed. " + hint)
-    return judge("transform-gate bias", answer, expected, hint=hint, rtol=1e-3, atol=1e-3,
-                 near={"logit": (-expected, ("Right size, wrong sign: the carry gate is "
-                                 "1 - sigma(b), so a gate that keeps most needs b < 0."))})
+        more = (
+            "more than half: a bias closer to zero"
+            if kept > 0.5
+            else "less than half: a more negative bias"
+        )
+        hint = (
+            f"With b = {b:g} the carry path keeps {kept:.3g} of the gradient over 100 layers, "
+            f"{more} is needed. " + hint
+        )
+    return judge(
+        "transform-gate bias",
+        answer,
+        expected,
+        hint=hint,
+        rtol=1e-3,
+        atol=1e-3,
+        near={
+            "logit": (
+                -expected,
+                (
+                    "Right size, wrong sign: the carry gate is "
+                    "1 - sigma(b), so a gate that keeps most needs b < 0."
+                ),
+            )
+        },
+    )

@@ -84,9 +84,12 @@ def message_survival(T: int = 100, n: int = 16, seed: int = 0) -> dict:
     other = rng.normal(size=(1, n)) * 0.5
     g = rng.normal(size=(1, n))
     g /= np.linalg.norm(g)
-    cells = {name: make_cell("vanilla" if name == "vanilla" else "prototype", 4, n,
-                             np.random.default_rng(seed + 1))
-             for name in SURVIVAL_CELLS}
+    cells = {
+        name: make_cell(
+            "vanilla" if name == "vanilla" else "prototype", 4, n, np.random.default_rng(seed + 1)
+        )
+        for name in SURVIVAL_CELLS
+    }
     for name in ("written", "uncoordinated"):
         p = cells[name].params
         p["W_f"][:], p["U_f"][:], p["b_f"][:] = 0.0, 0.0, 30.0  # keep everything: f = 1
@@ -103,8 +106,9 @@ def message_survival(T: int = 100, n: int = 16, seed: int = 0) -> dict:
         out[name] = {
             "ratio": np.linalg.norm(d, axis=1) / np.linalg.norm(d0),
             "cosine": d @ d0 / (np.linalg.norm(d, axis=1) * np.linalg.norm(d0) + 1e-300),
-            "grad": bptt(cell, xs, lambda out, w, e: (out[-1] * g).sum(),
-                         state0=message).state_grad_norms(),
+            "grad": bptt(
+                cell, xs, lambda out, w, e: (out[-1] * g).sum(), state0=message
+            ).state_grad_norms(),
             "norm": np.linalg.norm(a, axis=1),
         }
     return out
@@ -145,25 +149,38 @@ def plot_message_survival(data: dict):
     style.log_axis(axes[0], every=3)
     style.log_axis(axes[2], every=3)
     axes[0].set(xlabel="time step t", ylabel="||d_t|| / ||d_0||", title="size of the message")
-    axes[1].set(xlabel="time step t", ylabel="cos(d_t, d_0)", title="direction of the message",
-                ylim=(-1.05, 1.05))
-    axes[2].set(xlabel="time step t", ylabel="||dL/ds_t||",
-                title="gradient of L = g·s_T reaching step t")
+    axes[1].set(
+        xlabel="time step t",
+        ylabel="cos(d_t, d_0)",
+        title="direction of the message",
+        ylim=(-1.05, 1.05),
+    )
+    axes[2].set(
+        xlabel="time step t", ylabel="||dL/ds_t||", title="gradient of L = g·s_T reaching step t"
+    )
     axes[0].legend()
     fig.suptitle("Only the pure written memory keeps the message (1.0 throughout)")
     T = int(t[-1])
     parts = []
     for name in names:
         r = data[name]
-        parts.append(f"{SURVIVAL_CELLS[name]}: size {_number(r['ratio'][-1])}, "
-                     f"cosine {r['cosine'][-1]:+.2f}, gradient "
-                     f"{_number(r['grad'][0])}")
-    return style.describe(fig, (
-        f"Three line plots against the time step t = 0..{T}, one line per cell: the size of the "
-        "difference between two stored messages relative to its start (log scale), the cosine "
-        "of that difference with its start, and the norm of the gradient of a loss at the last "
-        f"step reaching step t (log scale). At t = {T} (gradient at t = 0): "
-        + "; ".join(parts) + "."))
+        parts.append(
+            f"{SURVIVAL_CELLS[name]}: size {_number(r['ratio'][-1])}, "
+            f"cosine {r['cosine'][-1]:+.2f}, gradient "
+            f"{_number(r['grad'][0])}"
+        )
+    return style.describe(
+        fig,
+        (
+            f"Three line plots against the time step t = 0..{T}, one line per cell: the size of "
+            "the "
+            "difference between two stored messages relative to its start (log scale), the cosine "
+            "of that difference with its start, and the norm of the gradient of a loss at the last "
+            f"step reaching step t (log scale). At t = {T} (gradient at t = 0): "
+            + "; ".join(parts)
+            + "."
+        ),
+    )
 
 
 # -- reads against writes ---------------------------------------------------------------------
@@ -230,10 +247,12 @@ def read_write_statistics(n: int = 8, draws: int = 500, seed: int = 0) -> dict:
             out[kind]["largest"].append(d.max())
             if moved.any():
                 out[kind]["size"].append(d[moved].mean())
-    stats = {k: {m: float(np.mean(v[m])) for m in ("changed", "size", "largest")}
-             for k, v in out.items()}
-    stats["write_beats_read"] = float(np.mean(np.array(out["write"]["largest"])
-                                              > np.array(out["read"]["largest"])))
+    stats = {
+        k: {m: float(np.mean(v[m])) for m in ("changed", "size", "largest")} for k, v in out.items()
+    }
+    stats["write_beats_read"] = float(
+        np.mean(np.array(out["write"]["largest"]) > np.array(out["read"]["largest"]))
+    )
     return stats
 
 
@@ -246,22 +265,39 @@ def plot_read_write(data: dict, ax=None):
     n = len(data["s"])
     k = np.arange(n)
     unit = data["unit"]
-    ax.bar(k - 0.2, data["read_change"], 0.4, color=style.GATE_COLORS["o"],
-           label=f"read of element {unit} off (o = 0)")
-    ax.bar(k + 0.2, data["write_change"], 0.4, color=style.GATE_COLORS["i"],
-           label=f"write to element {unit} off (i = 0)")
+    ax.bar(
+        k - 0.2,
+        data["read_change"],
+        0.4,
+        color=style.GATE_COLORS["o"],
+        label=f"read of element {unit} off (o = 0)",
+    )
+    ax.bar(
+        k + 0.2,
+        data["write_change"],
+        0.4,
+        color=style.GATE_COLORS["i"],
+        label=f"write to element {unit} off (i = 0)",
+    )
     ax.axhline(0, color=style.BLACK, lw=0.6)
-    ax.set(xlabel="element of the new state s_t", ylabel="change of s_t",
-           title="A read moves every element of s_t; a write moves only its own")
+    ax.set(
+        xlabel="element of the new state s_t",
+        ylabel="change of s_t",
+        title="A read moves every element of s_t; a write moves only its own",
+    )
     ax.set_xticks(k)
     ax.legend()
     read, write = np.abs(data["read_change"]), np.abs(data["write_change"])
-    return style.describe(fig, (
-        f"Bar chart of the change of each of the {n} elements of the new state when the read "
-        f"of element {unit} is switched off (purple) and when the write to it is switched off "
-        f"(green). The read changes {int(np.sum(read > 1e-12))} elements, the largest by "
-        f"{read.max():.3f}; the write changes {int(np.sum(write > 1e-12))}, element {unit}, "
-        f"by {write.max():.3f}."))
+    return style.describe(
+        fig,
+        (
+            f"Bar chart of the change of each of the {n} elements of the new state when the read "
+            f"of element {unit} is switched off (purple) and when the write to it is switched off "
+            f"(green). The read changes {int(np.sum(read > 1e-12))} elements, the largest by "
+            f"{read.max():.3f}; the write changes {int(np.sum(write > 1e-12))}, element {unit}, "
+            f"by {write.max():.3f}."
+        ),
+    )
 
 
 # -- the exercises' checks --------------------------------------------------------------------
@@ -285,18 +321,31 @@ def check_write_gate(answer) -> bool:
     d = gate_data()
     p, s, x = d["params"], d["s"], d["x"]
     expected = sigmoid(s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"])
-    return judge("write gate i", answer, expected,
-                 hint="i = sigma(W_i s + U_i x + b_i), one number per state element; with the "
-                      "state as a row, W_i s is s @ W_i.T.",
-                 near={"no bias": (sigmoid(s @ p["W_i"].T + x @ p["U_i"].T),
-                                   "Close: the bias b_i is missing."),
-                       "not transposed": (sigmoid(s @ p["W_i"] + x @ p["U_i"].T + p["b_i"]),
-                                          "W_i s for a row s is s @ W_i.T, not s @ W_i."),
-                       "no sigmoid": (s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"],
-                                      "A gate is squashed into (0, 1) by the sigmoid."),
-                       "keep gate": (sigmoid(s @ p["W_f"].T + x @ p["U_f"].T + p["b_f"]),
-                                     "That is the keep gate f; the write gate uses W_i, U_i, "
-                                     "b_i.")})
+    return judge(
+        "write gate i",
+        answer,
+        expected,
+        hint="i = sigma(W_i s + U_i x + b_i), one number per state element; with the "
+        "state as a row, W_i s is s @ W_i.T.",
+        near={
+            "no bias": (
+                sigmoid(s @ p["W_i"].T + x @ p["U_i"].T),
+                "Close: the bias b_i is missing.",
+            ),
+            "not transposed": (
+                sigmoid(s @ p["W_i"] + x @ p["U_i"].T + p["b_i"]),
+                "W_i s for a row s is s @ W_i.T, not s @ W_i.",
+            ),
+            "no sigmoid": (
+                s @ p["W_i"].T + x @ p["U_i"].T + p["b_i"],
+                "A gate is squashed into (0, 1) by the sigmoid.",
+            ),
+            "keep gate": (
+                sigmoid(s @ p["W_f"].T + x @ p["U_f"].T + p["b_f"]),
+                "That is the keep gate f; the write gate uses W_i, U_i, b_i.",
+            ),
+        },
+    )
 
 
 def check_prototype_step(answer) -> bool:
@@ -308,12 +357,23 @@ def check_prototype_step(answer) -> bool:
     p, s, x = d["params"], d["s"], d["x"]
     cell = make_cell("prototype", 2, 3, np.random.default_rng(0))
     i, f, o = (sigmoid(s @ p[f"W_{g}"].T + x @ p[f"U_{g}"].T + p[f"b_{g}"]) for g in "ifo")
-    return judge("prototype s_t", answer, cell.step(p, s, x),
-                 hint="Compute i, f, o from s and x, the candidate tanh(W (o * s) + U x + b), "
-                      "then s_t = f * s + i * candidate.",
-                 near={"no read": (f * s + i * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
-                                   ("The candidate must see the state through the read gate: "
-                                    "W (o * s), not W s.")),
-                       "swapped": (i * s + f * np.tanh((o * s) @ p["W"].T + x @ p["U"].T + p["b"]),
-                                   ("The keep gate f multiplies the old state and the write "
-                                    "gate i the candidate, not the other way round."))})
+    return judge(
+        "prototype s_t",
+        answer,
+        cell.step(p, s, x),
+        hint="Compute i, f, o from s and x, the candidate tanh(W (o * s) + U x + b), "
+        "then s_t = f * s + i * candidate.",
+        near={
+            "no read": (
+                f * s + i * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
+                ("The candidate must see the state through the read gate: W (o * s), not W s."),
+            ),
+            "swapped": (
+                i * s + f * np.tanh((o * s) @ p["W"].T + x @ p["U"].T + p["b"]),
+                (
+                    "The keep gate f multiplies the old state and the write "
+                    "gate i the candidate, not the other way round."
+                ),
+            ),
+        },
+    )

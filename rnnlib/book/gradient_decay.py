@@ -82,8 +82,15 @@ def decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale=None, in
     then stays at 0, where ``phi'`` is largest), so only ``W`` shapes the gradient."""
     rng = np.random.default_rng(seed)
     if init_scale is not None:  # the initializer's own scale, times init_scale
-        cell = VanillaRNN(n_in, n, rng, init=init, init_scale=init_scale, input_init="uniform",
-                          activation=activation)
+        cell = VanillaRNN(
+            n_in,
+            n,
+            rng,
+            init=init,
+            init_scale=init_scale,
+            input_init="uniform",
+            activation=activation,
+        )
     else:
         cell = vanilla_with_norm(n_in, n, norm, rng, activation, init)
     xs = rng.standard_normal((T, B, n_in))
@@ -133,8 +140,9 @@ def gradient_decay(
     return GradientDecay(norms, bound, op, spectral_radius(W), gamma)
 
 
-def gradient_decay_bptt(norm=1.0, activation="tanh", T=50, init="orthogonal", n=32, n_in=4,
-                        B=8, seed=0, init_scale=None) -> np.ndarray:
+def gradient_decay_bptt(
+    norm=1.0, activation="tanh", T=50, init="orthogonal", n=32, n_in=4, B=8, seed=0, init_scale=None
+) -> np.ndarray:
     """The same ``||dL/ds_t||`` (T + 1,) as :func:`gradient_decay`, computed by the engine,
     ``rnnlib.bptt``."""
     cell, xs, u = decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale)
@@ -154,8 +162,9 @@ INIT_CASES = {
 }
 
 
-def init_comparison(T: int = 60, n: int = 64, seeds=(0, 1, 2), activation: str = "tanh",
-                    inputs: bool = True) -> dict[str, dict[str, np.ndarray | float]]:
+def init_comparison(
+    T: int = 60, n: int = 64, seeds=(0, 1, 2), activation: str = "tanh", inputs: bool = True
+) -> dict[str, dict[str, np.ndarray | float]]:
     """For each initializer of :data:`INIT_CASES`: ``||dL/ds_t|| / ||dL/ds_T||`` for t = 0..T
     at initialization, and ``||W||_2`` and the spectral radius. Computed by ``rnnlib.bptt``.
 
@@ -167,16 +176,21 @@ def init_comparison(T: int = 60, n: int = 64, seeds=(0, 1, 2), activation: str =
     for label, (init, scale) in INIT_CASES.items():
         curves, ops, radii = [], [], []
         for seed in seeds:
-            cell, xs, u = decay_setup(None, activation, T, init, n, 4, 8, seed, init_scale=scale,
-                                      inputs=inputs)
+            cell, xs, u = decay_setup(
+                None, activation, T, init, n, 4, 8, seed, init_scale=scale, inputs=inputs
+            )
             norms = bptt(cell, xs, last_step_loss(u)).state_grad_norms()
             curves.append(np.log(norms / norms[-1]))
             ops.append(operator_norm(cell.params["W"]))
             radii.append(spectral_radius(cell.params["W"]))
         per_seed = np.exp(np.array(curves))
-        out[label] = {"relative": np.exp(np.mean(curves, axis=0)), "per_seed": per_seed,
-                      "ratio_per_seed": per_seed[:, 0],
-                      "op_norm": float(np.mean(ops)), "radius": float(np.mean(radii))}
+        out[label] = {
+            "relative": np.exp(np.mean(curves, axis=0)),
+            "per_seed": per_seed,
+            "ratio_per_seed": per_seed[:, 0],
+            "op_norm": float(np.mean(ops)),
+            "radius": float(np.mean(radii)),
+        }
     return out
 
 
@@ -188,30 +202,46 @@ def plot_init_comparison(results: dict[str, dict], ax=None):
     styles = ["-", "--", "-", "-", "-"]
     for color, style, (label, r) in zip(COLORS, styles, results.items()):
         rel = r["relative"]
-        ax.plot(np.arange(len(rel)), rel, color=color, linestyle=style, linewidth=1.8,
-                label=f"{label}: $\\|W\\|_2$ = {r['op_norm']:.2f}, radius {r['radius']:.2f}")
+        ax.plot(
+            np.arange(len(rel)),
+            rel,
+            color=color,
+            linestyle=style,
+            linewidth=1.8,
+            label=f"{label}: $\\|W\\|_2$ = {r['op_norm']:.2f}, radius {r['radius']:.2f}",
+        )
     ax.set_xlabel("time step t (the loss is read at the last step)")
     ax.set_ylabel(r"$\|\partial L/\partial s_t\| \,/\, \|\partial L/\partial s_T\|$")
-    ax.set_title("At initialization: too small a scale kills early gradients, too large blows "
-                 "them up")
+    ax.set_title(
+        "At initialization: too small a scale kills early gradients, too large blows them up"
+    )
     ax.legend(loc="best")
     T = len(rel) - 1
     at_zero = "; ".join(f"{label} {r['relative'][0]:.1e}" for label, r in results.items())
-    return describe(fig, (
-        f"Line plot, log scale, of the gradient norm relative to its value at the loss, "
-        f"‖∂L/∂s_t‖ / ‖∂L/∂s_T‖, against the time step t = 0 to {T}, one line per "
-        f"initialization (geometric mean over seeds). At t = 0 it is: {at_zero}."))
+    return describe(
+        fig,
+        (
+            f"Line plot, log scale, of the gradient norm relative to its value at the loss, "
+            f"‖∂L/∂s_t‖ / ‖∂L/∂s_T‖, against the time step t = 0 to {T}, one line per "
+            f"initialization (geometric mean over seeds). At t = 0 it is: {at_zero}."
+        ),
+    )
 
 
-def plot_init_spread(with_inputs: dict[str, dict], without_inputs: dict[str, dict],
-                     labels=("uniform sqrt(3/n)", "orthogonal")):
+def plot_init_spread(
+    with_inputs: dict[str, dict],
+    without_inputs: dict[str, dict],
+    labels=("uniform sqrt(3/n)", "orthogonal"),
+):
     """Each seed's ``||dL/ds_0|| / ||dL/ds_T||`` (one dot per seed, a bar at the geometric
     mean) for the initializers ``labels``: left with random inputs, right with none.
     ``with_inputs``, ``without_inputs``: results of :func:`init_comparison`
     (``ratio_per_seed``)."""
     fig, axes = figure(1, 2, figsize=(8.0, 3.6), sharey=False)
-    panels = ((with_inputs, "random inputs (units saturate)"),
-              (without_inputs, "no inputs (state at 0, φ′ = 1)"))
+    panels = (
+        (with_inputs, "random inputs (units saturate)"),
+        (without_inputs, "no inputs (state at 0, φ′ = 1)"),
+    )
     spans = []
     for ax, (results, title) in zip(axes, panels):
         log_axis(ax, "y")
@@ -221,21 +251,29 @@ def plot_init_spread(with_inputs: dict[str, dict], without_inputs: dict[str, dic
             ax.scatter(i + jitter, ratios, color=color, s=18, zorder=3)
             mean = float(np.exp(np.mean(np.log(ratios))))
             ax.plot([i - 0.25, i + 0.25], [mean, mean], color=BLACK, linewidth=1.5)
-            spans.append((title.split(" (")[0], label.split(" ")[0],
-                          np.log10(ratios.max() / ratios.min())))
+            spans.append(
+                (title.split(" (")[0], label.split(" ")[0], np.log10(ratios.max() / ratios.min()))
+            )
         ax.set_xticks(range(len(labels)), [label.split(" ")[0] for label in labels])
         ax.set_xlim(-0.6, len(labels) - 0.4)
         ax.set_title(title)
         ax.set_ylabel("‖∂L/∂s₀‖ / ‖∂L/∂s_T‖ (one dot per seed)")
-    fig.suptitle("Orthogonal is predictable: every seed gives about the same; uniform scatters "
-                 "over decades")
+    fig.suptitle(
+        "Orthogonal is predictable: every seed gives about the same; uniform scatters over decades"
+    )
     n_seeds = len(with_inputs[labels[0]]["ratio_per_seed"])
     spread = "; ".join(f"{panel}, {init}: {decades:.1f} decades" for panel, init, decades in spans)
-    return describe(fig, (
-        f"Two dot plots, log scale, of each seed's ratio ‖∂L/∂s₀‖ / ‖∂L/∂s_T‖ ({n_seeds} seeds, "
-        f"a bar at the geometric mean) for the {' and '.join(labels)} initializations, with "
-        f"random inputs (left) and no inputs (right). From the smallest to the largest seed the "
-        f"ratio spans: {spread}."))
+    return describe(
+        fig,
+        (
+            f"Two dot plots, log scale, of each seed's ratio ‖∂L/∂s₀‖ / ‖∂L/∂s_T‖ ({n_seeds} "
+            "seeds, "
+            f"a bar at the geometric mean) for the {' and '.join(labels)} initializations, with "
+            f"random inputs (left) and no inputs (right). From the smallest to the largest seed "
+            "the "
+            f"ratio spans: {spread}."
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +287,8 @@ GRADIENT_DECAY_ALT = (
     "Line plot, log scale from 10⁻¹² to 10¹², of the gradient norm ‖∂L/∂s_t‖ (solid blue) and "
     "its bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖ (dashed red) against the number of steps back from the "
     "loss, 0 to 200; the caption gives ‖W‖₂, the spectral radius of W and whether the bound "
-    "shrinks or grows going back in time.")
+    "shrinks or grows going back in time."
+)
 
 
 class GradientDecayView(View):
@@ -271,10 +310,19 @@ class GradientDecayView(View):
         super().__init__(figsize=(7.5, 3.8))
         ax = self.axes[0, 0]
         log_axis(ax, "y")
-        self.measured = self.dynamic(ax.plot([1], [1], color=BLUE, linewidth=2,
-                                             label="measured ‖∂L/∂sₜ‖")[0])
-        self.bound = self.dynamic(ax.plot([1], [1], color=RED, linestyle="--", linewidth=1.5,
-                                          label="bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖")[0])
+        self.measured = self.dynamic(
+            ax.plot([1], [1], color=BLUE, linewidth=2, label="measured ‖∂L/∂sₜ‖")[0]
+        )
+        self.bound = self.dynamic(
+            ax.plot(
+                [1],
+                [1],
+                color=RED,
+                linestyle="--",
+                linewidth=1.5,
+                label="bound ‖γW‖₂^(T−t) · ‖∂L/∂s_T‖",
+            )[0]
+        )
         self.caption = self.dynamic(self.figure.text(0.5, 0.995, "", ha="center", va="top"))
         ax.set_title(" ")  # room for the caption
         ax.set_xlabel("steps back from the loss, T − t (the loss is read at the last step)")
@@ -292,7 +340,8 @@ class GradientDecayView(View):
         self.bound.set_data(back, np.clip(gd.bound, 1e-30, 1e30))
         self.caption.set_text(
             f"‖W‖₂ = {gd.op_norm:.2f}, spectral radius {gd.radius:.2f}, γ‖W‖₂ = "
-            f"{gd.gamma * gd.op_norm:.2f}: the bound {_trend(gd)} going back in time")
+            f"{gd.gamma * gd.op_norm:.2f}: the bound {_trend(gd)} going back in time"
+        )
 
 
 def _trend(gd: GradientDecay) -> str:
@@ -306,17 +355,20 @@ def plot_gradient_decay(gd: GradientDecay):
     view.update(gd)
     view.render()
     T = len(gd.grad_norms) - 1
-    return describe(view.figure, (
-        f"Line plot, log scale, of the gradient norm ‖∂L/∂s_t‖ (solid) and its bound (dashed) "
-        f"against the number of steps back from the loss, 0 to {T}, for ‖W‖₂ = "
-        f"{gd.op_norm:.2f}: {T} steps back the gradient norm is {gd.grad_norms[0]:.1e} of "
-        f"{gd.grad_norms[-1]:.1e} at the loss, and the bound {_trend(gd)}."))
+    return describe(
+        view.figure,
+        (
+            f"Line plot, log scale, of the gradient norm ‖∂L/∂s_t‖ (solid) and its bound (dashed) "
+            f"against the number of steps back from the loss, 0 to {T}, for ‖W‖₂ = "
+            f"{gd.op_norm:.2f}: {T} steps back the gradient norm is {gd.grad_norms[0]:.1e} of "
+            f"{gd.grad_norms[-1]:.1e} at the loss, and the bound {_trend(gd)}."
+        ),
+    )
 
 
 def gradient_decay_compute(norm=1.0, activation="tanh", T=50, init="orthogonal") -> GradientDecay:
     """What the gradient-decay widget plots for one setting of its controls."""
-    return gradient_decay(norm=float(norm), activation=activation, T=int(T), init=init,
-                          seed=SEED)
+    return gradient_decay(norm=float(norm), activation=activation, T=int(T), init=init, seed=SEED)
 
 
 def _control_style():
@@ -325,8 +377,9 @@ def _control_style():
     return {"style": {"description_width": "initial"}, "layout": w.Layout(width="340px")}
 
 
-def gradient_decay_widget(norm: float = 1.0, activation: str = "tanh", T: int = 50,
-                          init: str = "orthogonal") -> LiveWidget:
+def gradient_decay_widget(
+    norm: float = 1.0, activation: str = "tanh", T: int = 50, init: str = "orthogonal"
+) -> LiveWidget:
     """``||dL/ds_t||`` against t with its bound; controls: ``||W||_2`` (W is rescaled to it),
     the activation, the sequence length and how W is drawn."""
     import ipywidgets as w
@@ -335,23 +388,49 @@ def gradient_decay_widget(norm: float = 1.0, activation: str = "tanh", T: int = 
     from ..widgets.static import Step
 
     controls = {
-        "norm": w.FloatLogSlider(value=norm, base=2, min=-2, max=3, step=0.05,
-                                 description="‖W‖₂ (operator norm)", readout_format=".2f",
-                                 continuous_update=False, **_control_style()),
-        "activation": w.Dropdown(options=["tanh", "sigmoid"], value=activation,
-                                 description="activation φ", **_control_style()),
-        "T": w.IntSlider(value=T, min=5, max=200, step=5, description="sequence length T",
-                         continuous_update=False, **_control_style()),
-        "init": w.Dropdown(options=list(INITS), value=init, description="W drawn by",
-                           **_control_style()),
+        "norm": w.FloatLogSlider(
+            value=norm,
+            base=2,
+            min=-2,
+            max=3,
+            step=0.05,
+            description="‖W‖₂ (operator norm)",
+            readout_format=".2f",
+            continuous_update=False,
+            **_control_style(),
+        ),
+        "activation": w.Dropdown(
+            options=["tanh", "sigmoid"],
+            value=activation,
+            description="activation φ",
+            **_control_style(),
+        ),
+        "T": w.IntSlider(
+            value=T,
+            min=5,
+            max=200,
+            step=5,
+            description="sequence length T",
+            continuous_update=False,
+            **_control_style(),
+        ),
+        "init": w.Dropdown(
+            options=list(INITS), value=init, description="W drawn by", **_control_style()
+        ),
     }
     c = controls
     layout = w.VBox([row(c["norm"], c["activation"]), row(c["T"], c["init"])])
     # On the website (no kernel): every initialization and activation, ||W||_2 in powers of
     # sqrt(2) (0.25 to 8), T in steps of 15.
     grid = {"norm": Step(0.5), "T": Step(15)}
-    return LiveWidget(controls, gradient_decay_compute, GradientDecayView(), layout,
-                      static_grid=grid, alt=GRADIENT_DECAY_ALT)
+    return LiveWidget(
+        controls,
+        gradient_decay_compute,
+        GradientDecayView(),
+        layout,
+        static_grid=grid,
+        alt=GRADIENT_DECAY_ALT,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,10 +446,17 @@ def check_uniform_range(n: int, r: float) -> bool:
         return False
     slips = {
         "r squared": (3.0 / n, "Your r squared would be right: take the square root."),
-        "standard deviation": (np.sqrt(1.0 / n),
-                               "That is the standard deviation for variance 1/n; a "
-                               "Uniform[-r, r] entry has variance r^2 / 3, not r^2."),
+        "standard deviation": (
+            np.sqrt(1.0 / n),
+            "That is the standard deviation for variance 1/n; a "
+            "Uniform[-r, r] entry has variance r^2 / 3, not r^2.",
+        ),
     }
-    return judge(name, value, np.sqrt(3.0 / n),
-                 "Write the variance of one Uniform[-r, r] entry, multiply by the n entries of "
-                 "a column, set that to 1 and solve for r.", near=slips)
+    return judge(
+        name,
+        value,
+        np.sqrt(3.0 / n),
+        "Write the variance of one Uniform[-r, r] entry, multiply by the n entries of "
+        "a column, set that to 1 and solve for r.",
+        near=slips,
+    )

@@ -6,8 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def judge(name: str, answer, expected, hint: str, rtol: float = 1e-6, atol: float = 1e-9,
-          near: dict[str, tuple[object, str]] | None = None) -> bool:
+def judge(
+    name: str,
+    answer,
+    expected,
+    hint: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    near: dict[str, tuple[object, str]] | None = None,
+) -> bool:
     """Print ``"<name>: correct."`` or ``"<name>: not yet."`` and a hint; return the verdict.
 
     ``answer`` and ``expected`` are compared with ``np.allclose(rtol, atol)`` after a shape
@@ -18,13 +25,17 @@ def judge(name: str, answer, expected, hint: str, rtol: float = 1e-6, atol: floa
     try:
         got = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        print(f"{name}: not yet. Expected a number or an array of numbers; got "
-              f"{type(answer).__name__}.")
+        print(
+            f"{name}: not yet. Expected a number or an array of numbers; got "
+            f"{type(answer).__name__}."
+        )
         return False
     want = np.asarray(expected, dtype=np.float64)
     if got.shape != want.shape:
-        print(f"{name}: not yet. Your answer has shape {got.shape}; it should have shape "
-              f"{want.shape}.")
+        print(
+            f"{name}: not yet. Your answer has shape {got.shape}; it should have shape "
+            f"{want.shape}."
+        )
         return False
     if not np.all(np.isfinite(got)):
         print(f"{name}: not yet. Your answer contains NaN or inf.")

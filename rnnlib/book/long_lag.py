@@ -81,11 +81,17 @@ class Config:
         return asdict(self)
 
 
-FULL = Config(name="full", workers=2, notes={
-    "tuning": "none: one learning rate (0.01) for every cell and lag, chosen before the run",
-    "budget": "1,500 steps of batches of 16, planned to fit ~40 minutes on 2 shared cores"})
-QUICK = Config(name="quick", lags=(10, 20), seeds=(1, 2), steps=40, eval_every=20, n_val=64,
-               n_test=128)
+FULL = Config(
+    name="full",
+    workers=2,
+    notes={
+        "tuning": "none: one learning rate (0.01) for every cell and lag, chosen before the run",
+        "budget": "1,500 steps of batches of 16, planned to fit ~40 minutes on 2 shared cores",
+    },
+)
+QUICK = Config(
+    name="quick", lags=(10, 20), seeds=(1, 2), steps=40, eval_every=20, n_val=64, n_test=128
+)
 
 
 def rng_for(stream: int, lag: int, seed: int = 0) -> np.random.Generator:
@@ -127,16 +133,34 @@ def run_one(job: dict) -> dict:
     val = task.sample(rng_for(VAL_STREAM, lag), cfg.n_val)
     test = task.sample(rng_for(TEST_STREAM, lag), cfg.n_test)
     model = make_model(job["cell"], job["n_hidden"], lag, seed, cfg)
-    run = train_in_chunks(model, task, optim.Adam(cfg.lr), rng_for(DATA_STREAM, lag, seed),
-                          cfg.steps, cfg.eval_every, cfg.batch_size, cfg.clip_norm, val)
+    run = train_in_chunks(
+        model,
+        task,
+        optim.Adam(cfg.lr),
+        rng_for(DATA_STREAM, lag, seed),
+        cfg.steps,
+        cfg.eval_every,
+        cfg.batch_size,
+        cfg.clip_norm,
+        val,
+    )
     test_mse = math.inf if run["diverged"] else model.loss(test, task.kind)
-    return {"cell": job["cell"], "lag": lag, "seed": seed, "n_hidden": job["n_hidden"],
-            "n_params": model.n_params, "steps": run["steps"], "diverged": run["diverged"],
-            "test_mse": test_mse, "val_mse": run["curve"][-1],
-            "cpu_time_s": time.process_time() - cpu_start,
-            "wall_time_s": time.perf_counter() - wall_start,
-            "curve_steps": run["curve_steps"], "curve_val_mse": run["curve"],
-            "train_loss": run["train_loss"]}
+    return {
+        "cell": job["cell"],
+        "lag": lag,
+        "seed": seed,
+        "n_hidden": job["n_hidden"],
+        "n_params": model.n_params,
+        "steps": run["steps"],
+        "diverged": run["diverged"],
+        "test_mse": test_mse,
+        "val_mse": run["curve"][-1],
+        "cpu_time_s": time.process_time() - cpu_start,
+        "wall_time_s": time.perf_counter() - wall_start,
+        "curve_steps": run["curve_steps"],
+        "curve_val_mse": run["curve"],
+        "train_loss": run["train_loss"],
+    }
 
 
 def _cost(job: dict) -> float:
@@ -151,20 +175,34 @@ def run_config(config: Config, workers: int | None = None, log=None) -> dict:
     start, load_before = time.perf_counter(), loadavg()
     size = sizes(config)
     cfg = config.to_dict()
-    jobs = [{"config": cfg, "cell": c, "n_hidden": size["cells"][c]["n_hidden"], "lag": T,
-             "seed": s} for T in config.lags for c in config.cells for s in config.seeds]
+    jobs = [
+        {"config": cfg, "cell": c, "n_hidden": size["cells"][c]["n_hidden"], "lag": T, "seed": s}
+        for T in config.lags
+        for c in config.cells
+        for s in config.seeds
+    ]
 
     def report(count, total, r, seconds):
-        log(f"[{count:3d}/{total}] {seconds:7.1f}s  T={r['lag']:<4d}{r['cell']:8s} "
-            f"seed={r['seed']}  test MSE {r['test_mse']:.4g}  ({r['cpu_time_s']:.0f} s CPU)")
+        log(
+            f"[{count:3d}/{total}] {seconds:7.1f}s  T={r['lag']:<4d}{r['cell']:8s} "
+            f"seed={r['seed']}  test MSE {r['test_mse']:.4g}  ({r['cpu_time_s']:.0f} s CPU)"
+        )
 
     runs = map_jobs(run_one, jobs, workers, _cost, report if log else None)
     results = {
-        "config": cfg, "sizes": size, "runs": runs, "chance_mse": 1.0 / 6.0,
-        "wall_time_s": round(time.perf_counter() - start, 1), "workers": workers,
-        "machine": {"load_before": load_before, "load_after": loadavg(),
-                    "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine()},
+        "config": cfg,
+        "sizes": size,
+        "runs": runs,
+        "chance_mse": 1.0 / 6.0,
+        "wall_time_s": round(time.perf_counter() - start, 1),
+        "workers": workers,
+        "machine": {
+            "load_before": load_before,
+            "load_after": loadavg(),
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
         "versions": versions(),
     }
     results["summary"] = summarize(results)
@@ -177,10 +215,15 @@ def summarize(results: dict) -> list[dict]:
     for lag in results["config"]["lags"]:
         for cell in results["config"]["cells"]:
             runs = [r for r in results["runs"] if r["lag"] == lag and r["cell"] == cell]
-            row = {"lag": lag, "cell": cell, "n_hidden": runs[0]["n_hidden"],
-                   "n_params": runs[0]["n_params"], "n_seeds": len(runs),
-                   "n_diverged": sum(r["diverged"] for r in runs),
-                   "chance_mse": results["chance_mse"]}
+            row = {
+                "lag": lag,
+                "cell": cell,
+                "n_hidden": runs[0]["n_hidden"],
+                "n_params": runs[0]["n_params"],
+                "n_seeds": len(runs),
+                "n_diverged": sum(r["diverged"] for r in runs),
+                "chance_mse": results["chance_mse"],
+            }
             for stat, value in spread([r["test_mse"] for r in runs]).items():
                 row[f"test_mse_{stat}"] = value
             row["cpu_time_s_median"] = float(np.median([r["cpu_time_s"] for r in runs]))
@@ -212,33 +255,63 @@ def verdicts(results: dict, baseline: str = "vanilla") -> list[dict]:
             if cell == baseline:
                 continue
             mine = np.array(seeds[lag, cell], dtype=np.float64)
-            out.append({
-                "lag": lag, "cell": cell, "n_seeds": len(mine),
-                "worst": float(mine.max()), "baseline_best": float(base.min()),
-                "beats_baseline": bool(mine.max() < base.min()),
-                "n_solved": int((mine < SOLVED).sum()),
-                "n_below_chance": int((mine < chance).sum()),
-                "baseline_n_solved": int((base < SOLVED).sum()),
-                "baseline_n_below_chance": int((base < chance).sum()),
-            })
+            out.append(
+                {
+                    "lag": lag,
+                    "cell": cell,
+                    "n_seeds": len(mine),
+                    "worst": float(mine.max()),
+                    "baseline_best": float(base.min()),
+                    "beats_baseline": bool(mine.max() < base.min()),
+                    "n_solved": int((mine < SOLVED).sum()),
+                    "n_below_chance": int((mine < chance).sum()),
+                    "baseline_n_solved": int((base < SOLVED).sum()),
+                    "baseline_n_below_chance": int((base < chance).sum()),
+                }
+            )
     return out
 
 
 # -- files ---------------------------------------------------------------------------------
-SUMMARY_FIELDS = ("lag", "cell", "n_hidden", "n_params", "n_seeds", "n_diverged", "chance_mse",
-                  "test_mse_mean", "test_mse_std", "test_mse_min", "test_mse_max",
-                  "cpu_time_s_median")
-RUN_FIELDS = ("lag", "cell", "seed", "n_hidden", "n_params", "steps", "diverged", "test_mse",
-              "val_mse", "cpu_time_s", "wall_time_s")
+SUMMARY_FIELDS = (
+    "lag",
+    "cell",
+    "n_hidden",
+    "n_params",
+    "n_seeds",
+    "n_diverged",
+    "chance_mse",
+    "test_mse_mean",
+    "test_mse_std",
+    "test_mse_min",
+    "test_mse_max",
+    "cpu_time_s_median",
+)
+RUN_FIELDS = (
+    "lag",
+    "cell",
+    "seed",
+    "n_hidden",
+    "n_params",
+    "steps",
+    "diverged",
+    "test_mse",
+    "val_mse",
+    "cpu_time_s",
+    "wall_time_s",
+)
 
 
 def save_results(results: dict, directory: Path | str | None = None) -> dict[str, Path]:
     """Write ``long_lag_<name>.json`` (everything), ``.csv`` (summary), ``_runs.csv`` (runs)
     into ``directory`` (default: the package's own copy, ``rnnlib/data/long_lag/``)."""
     directory = package_dir(RESULTS) if directory is None else directory
-    return write_files(results, directory, "long_lag",
-                       {"csv": (SUMMARY_FIELDS, results["summary"]),
-                        "runs_csv": (RUN_FIELDS, results["runs"])})
+    return write_files(
+        results,
+        directory,
+        "long_lag",
+        {"csv": (SUMMARY_FIELDS, results["summary"]), "runs_csv": (RUN_FIELDS, results["runs"])},
+    )
 
 
 def results_file(name: str, kind: str = "json") -> Traversable:
@@ -274,15 +347,23 @@ def plot_long_lag(results: dict, ax=None):
         for lag in lags:
             values = np.array(seeds[lag, cell], dtype=np.float64)
             values = values[np.isfinite(values)]
-            ax.scatter(np.full(len(values), lag * 10 ** offset), values, color=cell_color(cell),
-                       s=18, alpha=0.8, zorder=3)
+            ax.scatter(
+                np.full(len(values), lag * 10**offset),
+                values,
+                color=cell_color(cell),
+                s=18,
+                alpha=0.8,
+                zorder=3,
+            )
             means.append(values.mean() if len(values) else np.nan)
-        label = cell_label(cell) + (f" (forget bias {results['config']['forget_bias']:g})"
-                                    if cell == "lstm" else "")
-        ax.plot(np.array(lags) * 10 ** offset, means, color=cell_color(cell), lw=1.6,
-                label=label)
-        trends.append(f"from {means[0]:.2g} at T = {lags[0]} to {means[-1]:.2g} at T = "
-                      f"{lags[-1]} for the {cell_label(cell)}")
+        label = cell_label(cell) + (
+            f" (forget bias {results['config']['forget_bias']:g})" if cell == "lstm" else ""
+        )
+        ax.plot(np.array(lags) * 10**offset, means, color=cell_color(cell), lw=1.6, label=label)
+        trends.append(
+            f"from {means[0]:.2g} at T = {lags[0]} to {means[-1]:.2g} at T = "
+            f"{lags[-1]} for the {cell_label(cell)}"
+        )
     ax.axhline(results["chance_mse"], color="black", ls=":", lw=1.2, label="chance (1/6)")
     log_axis(ax, "y")
     log_axis(ax, "x")
@@ -290,14 +371,20 @@ def plot_long_lag(results: dict, ax=None):
     ax.set_xlabel("sequence length T (the lag to bridge), log scale")
     ax.set_ylabel("test MSE (log scale)")
     n_seeds = len(results["config"]["seeds"])
-    ax.set_title(f"Adding problem, {results['config']['steps']} Adam steps: dots are the "
-                 f"{n_seeds} seeds, lines their mean")
+    ax.set_title(
+        f"Adding problem, {results['config']['steps']} Adam steps: dots are the "
+        f"{n_seeds} seeds, lines their mean"
+    )
     ax.legend()
-    return describe(fig, (
-        f"Log-log plot of the test MSE against the sequence length T = "
-        f"{', '.join(map(str, lags))}: a dot per seed ({n_seeds} per cell and lag), a line "
-        f"through the means, a dotted line at the chance MSE {results['chance_mse']:.3f}. The "
-        f"mean test MSE goes {'; '.join(trends)}."))
+    return describe(
+        fig,
+        (
+            f"Log-log plot of the test MSE against the sequence length T = "
+            f"{', '.join(map(str, lags))}: a dot per seed ({n_seeds} per cell and lag), a line "
+            f"through the means, a dotted line at the chance MSE {results['chance_mse']:.3f}. The "
+            f"mean test MSE goes {'; '.join(trends)}."
+        ),
+    )
 
 
 # -- command line --------------------------------------------------------------------------
@@ -308,22 +395,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rnnlib.book.long_lag",
         description="Long lags (chapter 7): the vanilla RNN, the LSTM and the GRU on the adding "
-                    "problem at growing sequence lengths.")
+        "problem at growing sequence lengths.",
+    )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--quick", action="store_true", help="the small configuration (default)")
-    which.add_argument("--full", action="store_true",
-                       help="the full experiment (about 22 minutes of CPU time)")
+    which.add_argument(
+        "--full", action="store_true", help="the full experiment (about 22 minutes of CPU time)"
+    )
     parser.add_argument("--workers", type=int, default=None, help="processes (full: 2)")
-    parser.add_argument("--out", default=None,
-                        help="directory for the results (default: rnnlib/data/long_lag, the "
-                             "committed results shipped with rnnlib)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="directory for the results (default: rnnlib/data/long_lag, the "
+        "committed results shipped with rnnlib)",
+    )
     args = parser.parse_args(argv)
     config = FULL if args.full else QUICK
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one BLAS thread per worker process
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     results = run_config(config, workers=args.workers, log=lambda s: print(s, flush=True))
-    print(f"{config.name}: {len(results['runs'])} runs in {results['wall_time_s']} s with "
-          f"{results['workers']} worker(s)", flush=True)
+    print(
+        f"{config.name}: {len(results['runs'])} runs in {results['wall_time_s']} s with "
+        f"{results['workers']} worker(s)",
+        flush=True,
+    )
     for path in save_results(results, args.out).values():
         print(f"wrote {path}")
     return 0

@@ -84,7 +84,10 @@ def shadow_state_demo(T: int = 6, n: int = 4, seed: int = 0) -> dict:
     probe2 = GateProbe()
     traj2 = run(cell, xs2, probe=probe2)
     return {
-        "c": c, "h": h, "o": o, "xs": xs[:, 0],
+        "c": c,
+        "h": h,
+        "o": o,
+        "xs": xs[:, 0],
         "o_changed_input": probe2.stacked("o")[:, 0],
         "h_changed_input": traj2.state_array(1)[:, 0],
         "c_changed_input": traj2.state_array(0)[:, 0],
@@ -97,33 +100,42 @@ def plot_shadow_state(data: dict):
     fig, (left, right) = style.figure(1, 2, figsize=(9, 3.2))
     T = len(data["o"])
     t = np.arange(T + 1)
-    left.plot(t, data["c"][:, 0], "o-", color=style.cell_color("lstm"),
-              label="cell state c (unit 0)")
+    left.plot(
+        t, data["c"][:, 0], "o-", color=style.cell_color("lstm"), label="cell state c (unit 0)"
+    )
     left.plot(t, data["h"][:, 0], "s--", color=style.BLACK, label="shadow h = o·tanh(c)")
     left.set(xlabel="time step t", ylabel="value", title="c is written; h is what is read of it")
     left.legend()
     steps = np.arange(1, T + 1)
     right.plot(steps, data["o"][:, 0], "o-", color=style.GATE_COLORS["o"], label="original inputs")
-    right.plot(steps, data["o_changed_input"][:, 0], "x--", color=style.RED,
-               label=f"x_{T} changed")
-    right.set(xlabel="time step t", ylabel="o_t (unit 0)",
-              title="the read gate of step t is made from h_{t-1}")
+    right.plot(steps, data["o_changed_input"][:, 0], "x--", color=style.RED, label=f"x_{T} changed")
+    right.set(
+        xlabel="time step t",
+        ylabel="o_t (unit 0)",
+        title="the read gate of step t is made from h_{t-1}",
+    )
     right.legend()
     moved = np.flatnonzero(np.abs(data["o_changed_input"][:, 0] - data["o"][:, 0]) > 1e-12) + 1
     first = f"only at step {moved[0]}" if len(moved) else "at no step"
     ratio = np.abs(data["h"][1:, 0]).max() / np.abs(np.tanh(data["c"][1:, 0])).max()
-    return style.describe(fig, (
-        f"Two line plots over the steps t = 0..{T} of a small LSTM, unit 0. Left: the cell state "
-        f"c and the shadow state h = o·tanh(c), which stays smaller (its largest size is "
-        f"{ratio:.2f} of tanh(c)'s). Right: the read gate o_t for the original inputs and with "
-        f"the last input x_{T} changed; the two curves part {first}."))
+    return style.describe(
+        fig,
+        (
+            f"Two line plots over the steps t = 0..{T} of a small LSTM, unit 0. Left: the cell "
+            "state "
+            f"c and the shadow state h = o·tanh(c), which stays smaller (its largest size is "
+            f"{ratio:.2f} of tanh(c)'s). Right: the read gate o_t for the original inputs and with "
+            f"the last input x_{T} changed; the two curves part {first}."
+        ),
+    )
 
 
 # -- gradient norms through every cell -------------------------------------------------------
 
 
-def state_grad_norms(cell_name: str, T: int = 100, n: int = 16, keep_bias: float = 0.0,
-                     seed: int = 0, batch: int = 4) -> np.ndarray:
+def state_grad_norms(
+    cell_name: str, T: int = 100, n: int = 16, keep_bias: float = 0.0, seed: int = 0, batch: int = 4
+) -> np.ndarray:
     """``||dL/ds_t||`` for t = 0..T (T + 1,), with ``L = v · output_T`` (v random, seeded).
 
     From ``default_rng(seed)``: the cell (4 inputs, ``n`` units, uniform init), inputs ``xs``
@@ -149,20 +161,37 @@ def plot_grad_flow(norms: dict, ax=None, title=None, carousel: dict | None = Non
     """
     fig, ax = style.new_figure(ax, figsize=(6.4, 3.6))
     for name, g in norms.items():
-        ax.plot(np.arange(len(g)), np.maximum(g, _FLOOR), color=style.cell_color(name),
-                label=style.cell_label(name))
+        ax.plot(
+            np.arange(len(g)),
+            np.maximum(g, _FLOOR),
+            color=style.cell_color(name),
+            label=style.cell_label(name),
+        )
     for name, g in (carousel or {}).items():
-        ax.plot(np.arange(len(g)), np.maximum(g, _FLOOR), color=style.cell_color(name),
-                ls=":", lw=2, label=f"{style.cell_label(name)}: carousel alone (product of f)")
+        ax.plot(
+            np.arange(len(g)),
+            np.maximum(g, _FLOOR),
+            color=style.cell_color(name),
+            ls=":",
+            lw=2,
+            label=f"{style.cell_label(name)}: carousel alone (product of f)",
+        )
     style.log_axis(ax, "y", every=3)
-    ax.set(xlabel="time step t", ylabel="||dL/ds_t|| (log scale)",
-           title=title or "How much of the final error reaches step t")
+    ax.set(
+        xlabel="time step t",
+        ylabel="||dL/ds_t|| (log scale)",
+        title=title or "How much of the final error reaches step t",
+    )
     ax.legend()
     T = len(next(iter(norms.values()))) - 1
     ends = ", ".join(f"{style.cell_label(k)} {_sci(g[0] / g[-1])}" for k, g in norms.items())
-    return style.describe(fig, (
-        f"Line plot of the gradient norm (log scale) against the step t = 0..{T}, one line per "
-        f"cell; at t = 0 each keeps this fraction of its value at t = {T}: {ends}."))
+    return style.describe(
+        fig,
+        (
+            f"Line plot of the gradient norm (log scale) against the step t = 0..{T}, one line per "
+            f"cell; at t = 0 each keeps this fraction of its value at t = {T}: {ends}."
+        ),
+    )
 
 
 def plot_grad_flow_biases(flow: dict, carousel: dict, titles: dict | None = None):
@@ -173,27 +202,44 @@ def plot_grad_flow_biases(flow: dict, carousel: dict, titles: dict | None = None
     fig, axes = style.figure(1, len(biases), figsize=(10, 3.8), sharey=True)
     parts = []
     for ax, b in zip(np.atleast_1d(axes), biases):
-        plot_grad_flow(flow[b], ax=ax, carousel={"lstm": carousel[b]},
-                       title=(titles or {}).get(b, f"keep-gate bias {b:g}"))
+        plot_grad_flow(
+            flow[b],
+            ax=ax,
+            carousel={"lstm": carousel[b]},
+            title=(titles or {}).get(b, f"keep-gate bias {b:g}"),
+        )
         lstm, van = flow[b]["lstm"], flow[b]["vanilla"]
         T = len(lstm) - 1
-        parts.append(f"at bias {b:g} fifty steps back the LSTM keeps "
-                     f"{_sci(lstm[T - 50] / lstm[T])} of its gradient (the carousel alone predicts "
-                     f"{_sci(carousel[b][T - 50] / lstm[T])}), the vanilla RNN "
-                     f"{_sci(van[T - 50] / van[T])}")
+        parts.append(
+            f"at bias {b:g} fifty steps back the LSTM keeps "
+            f"{_sci(lstm[T - 50] / lstm[T])} of its gradient (the carousel alone predicts "
+            f"{_sci(carousel[b][T - 50] / lstm[T])}), the vanilla RNN "
+            f"{_sci(van[T - 50] / van[T])}"
+        )
     for ax in np.atleast_1d(axes)[1:]:
         ax.set_ylabel("")
-    return style.describe(fig, (
-        f"Two line plots of the gradient norm (log scale) against the step t, one line per cell "
-        f"and the LSTM's carousel prediction dotted, for keep-gate biases "
-        f"{' and '.join(f'{b:g}' for b in biases)}: " + "; ".join(parts) + "."))
+    return style.describe(
+        fig,
+        (
+            f"Two line plots of the gradient norm (log scale) against the step t, one line per "
+            "cell "
+            f"and the LSTM's carousel prediction dotted, for keep-gate biases "
+            f"{' and '.join(f'{b:g}' for b in biases)}: " + "; ".join(parts) + "."
+        ),
+    )
 
 
 # -- the two paths back through the LSTM's cell state ---------------------------------------
 
 
-def lstm_flow_setup(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: int = 0,
-                    batch: int = 4, recurrent_scale: float = 1.0):
+def lstm_flow_setup(
+    T: int = 100,
+    n: int = 16,
+    forget_bias: float = 0.0,
+    seed: int = 0,
+    batch: int = 4,
+    recurrent_scale: float = 1.0,
+):
     """The LSTM, inputs and loss direction of the chapter-6 gradient-flow experiment.
 
     Built exactly as :func:`state_grad_norms` builds ``"lstm"``: a :class:`rnnlib.BasicLSTM`
@@ -229,14 +275,19 @@ def cell_state_jacobian(cell: BasicLSTM, c_prev, o_prev, x) -> tuple[np.ndarray,
     c_prev, o_prev, x = (np.asarray(a, dtype=np.float64) for a in (c_prev, o_prev, x))
     n, m = cell.n_hidden, cell.n_in
     if c_prev.shape != (n,) or o_prev.shape != (n,) or x.shape != (m,):
-        raise ValueError(f"c_prev, o_prev must have shape ({n},) and x ({m},); got "
-                         f"{c_prev.shape}, {o_prev.shape}, {x.shape}")
+        raise ValueError(
+            f"c_prev, o_prev must have shape ({n},) and x ({m},); got "
+            f"{c_prev.shape}, {o_prev.shape}, {x.shape}"
+        )
     state0 = (c_prev[None], o_prev[None] * np.tanh(c_prev[None]))
     fw = lstm_forward(cell, x[None, None], state0)
     i, f, cand = fw["i"][0, 0], fw["f"][0, 0], fw["cand"][0, 0]
     p = cell.params
-    A = ((c_prev * f * (1 - f))[:, None] * p["W_f"] + (cand * i * (1 - i))[:, None] * p["W_i"]
-         + (i * (1 - cand ** 2))[:, None] * p["W"])
+    A = (
+        (c_prev * f * (1 - f))[:, None] * p["W_f"]
+        + (cand * i * (1 - i))[:, None] * p["W_i"]
+        + (i * (1 - cand**2))[:, None] * p["W"]
+    )
     return np.diag(f), A * (o_prev * (1 - np.tanh(c_prev) ** 2))[None, :]
 
 
@@ -269,20 +320,36 @@ def lstm_backward_paths(cell: BasicLSTM, xs: np.ndarray, v: np.ndarray) -> dict:
     # the carousel alone: dL/dc_T, times f_T, times f_{T-1}, ...
     carried = np.cumprod(np.concatenate([dc[T][None], f[::-1]]), axis=0)[::-1]  # (T+1, B, n)
     h_part = np.zeros(T)
-    h_part[1:] = np.linalg.norm(dh[1:T] * o[:T - 1] * (1 - np.tanh(c[1:T]) ** 2), axis=(1, 2))
-    return {"t": np.arange(T + 1), "full": np.linalg.norm(dc, axis=(1, 2)),
-            "carousel": np.linalg.norm(carried, axis=(1, 2)),
-            "cec_part": np.linalg.norm(f * dc[1:], axis=(1, 2)), "h_part": h_part, "f": f}
+    h_part[1:] = np.linalg.norm(dh[1:T] * o[: T - 1] * (1 - np.tanh(c[1:T]) ** 2), axis=(1, 2))
+    return {
+        "t": np.arange(T + 1),
+        "full": np.linalg.norm(dc, axis=(1, 2)),
+        "carousel": np.linalg.norm(carried, axis=(1, 2)),
+        "cec_part": np.linalg.norm(f * dc[1:], axis=(1, 2)),
+        "h_part": h_part,
+        "f": f,
+    }
 
 
-def lstm_gradient_paths(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: int = 0,
-                        batch: int = 4, recurrent_scale: float = 1.0) -> dict:
+def lstm_gradient_paths(
+    T: int = 100,
+    n: int = 16,
+    forget_bias: float = 0.0,
+    seed: int = 0,
+    batch: int = 4,
+    recurrent_scale: float = 1.0,
+) -> dict:
     """:func:`lstm_backward_paths` on the setting of :func:`lstm_flow_setup`."""
     return lstm_backward_paths(*lstm_flow_setup(T, n, forget_bias, seed, batch, recurrent_scale))
 
 
-def carousel_table(biases=(0.0, 1.0, 2.0, 3.0, 4.97, 6.0), seeds=(0, 1, 2, 3, 4), T: int = 100,
-                   n: int = 16, recurrent_scale: float = 1.0) -> dict:
+def carousel_table(
+    biases=(0.0, 1.0, 2.0, 3.0, 4.97, 6.0),
+    seeds=(0, 1, 2, 3, 4),
+    T: int = 100,
+    n: int = 16,
+    recurrent_scale: float = 1.0,
+) -> dict:
     """``||dL/dc_0|| / ||dL/dc_T||`` measured and predicted, for each bias and seed.
 
     Returns ``{"biases": (K,), "seeds": (S,), "full": (K, S), "carousel": (K, S),
@@ -292,8 +359,9 @@ def carousel_table(biases=(0.0, 1.0, 2.0, 3.0, 4.97, 6.0), seeds=(0, 1, 2, 3, 4)
     """
     biases, seeds = np.asarray(biases, dtype=np.float64), tuple(int(s) for s in seeds)
     if biases.ndim != 1 or len(biases) == 0 or len(seeds) == 0:
-        raise ValueError(f"need a 1-d list of biases and at least one seed; got {biases!r}, "
-                         f"{seeds}")
+        raise ValueError(
+            f"need a 1-d list of biases and at least one seed; got {biases!r}, {seeds}"
+        )
     full = np.zeros((len(biases), len(seeds)))
     carousel, h_over_cec = np.zeros_like(full), np.zeros_like(full)
     for k, b in enumerate(biases):
@@ -302,9 +370,16 @@ def carousel_table(biases=(0.0, 1.0, 2.0, 3.0, 4.97, 6.0), seeds=(0, 1, 2, 3, 4)
             full[k, j] = r["full"][0] / r["full"][T]
             carousel[k, j] = r["carousel"][0] / r["full"][T]
             h_over_cec[k, j] = np.exp(np.mean(np.log(r["h_part"][1:] / r["cec_part"][1:])))
-    return {"biases": biases, "seeds": seeds, "full": full, "carousel": carousel,
-            "scalar": sigmoid(biases) ** T, "h_over_cec": h_over_cec, "T": T,
-            "recurrent_scale": float(recurrent_scale)}
+    return {
+        "biases": biases,
+        "seeds": seeds,
+        "full": full,
+        "carousel": carousel,
+        "scalar": sigmoid(biases) ** T,
+        "h_over_cec": h_over_cec,
+        "T": T,
+        "recurrent_scale": float(recurrent_scale),
+    }
 
 
 def plot_carousel_table(table: dict, ax=None, title: str | None = None):
@@ -318,8 +393,10 @@ def plot_carousel_table(table: dict, ax=None, title: str | None = None):
     b, T = table["biases"], table["T"]
     S = len(table["seeds"])
     jitter = (np.arange(S) - (S - 1) / 2) * 0.04
-    for key, color, label in (("full", style.cell_color("lstm"), "measured (exact gradient)"),
-                              ("carousel", style.BROWN, "carousel alone: product of f_t")):
+    for key, color, label in (
+        ("full", style.cell_color("lstm"), "measured (exact gradient)"),
+        ("carousel", style.BROWN, "carousel alone: product of f_t"),
+    ):
         values = table[key]
         for j in range(S):
             ax.plot(b + jitter[j], values[:, j], "o", ms=3.5, color=color, alpha=0.6)
@@ -327,8 +404,11 @@ def plot_carousel_table(table: dict, ax=None, title: str | None = None):
     ax.plot(b, table["scalar"], "--", color=style.BLACK, label=f"sigma(b)^{T}")
     ax.axhline(1.0, color=style.GREY, lw=0.8)
     style.log_axis(ax, "y", every=5)
-    ax.set(xlabel="forget-gate bias b", ylabel=f"||dL/dc_0|| / ||dL/dc_{T}|| (log)",
-           title=title or "measured gradient against the carousel prediction")
+    ax.set(
+        xlabel="forget-gate bias b",
+        ylabel=f"||dL/dc_0|| / ||dL/dc_{T}|| (log)",
+        title=title or "measured gradient against the carousel prediction",
+    )
     ax.legend(loc="lower right")
     return style.describe(fig, _carousel_text(table))
 
@@ -336,12 +416,14 @@ def plot_carousel_table(table: dict, ax=None, title: str | None = None):
 def _carousel_text(table: dict) -> str:
     b, full, cec = table["biases"], table["full"], table["carousel"]
     factor = np.exp(np.log(full / cec).mean(axis=1))
-    return (f"Dot plot (log scale) of ||dL/dc_0|| / ||dL/dc_{table['T']}|| against the forget "
-            f"bias {b[0]:g} to {b[-1]:g}, {len(table['seeds'])} seeds, recurrent weights x "
-            f"{table['recurrent_scale']:g}: the measured ratio lies above the carousel's "
-            f"prediction by a factor {_sci(factor[0])} at bias {b[0]:g} and {_sci(factor[-1])} "
-            f"at bias {b[-1]:g}; at the largest bias it ranges {_sci(full[-1].min())} to "
-            f"{_sci(full[-1].max())}.")
+    return (
+        f"Dot plot (log scale) of ||dL/dc_0|| / ||dL/dc_{table['T']}|| against the forget "
+        f"bias {b[0]:g} to {b[-1]:g}, {len(table['seeds'])} seeds, recurrent weights x "
+        f"{table['recurrent_scale']:g}: the measured ratio lies above the carousel's "
+        f"prediction by a factor {_sci(factor[0])} at bias {b[0]:g} and {_sci(factor[-1])} "
+        f"at bias {b[-1]:g}; at the largest bias it ranges {_sci(full[-1].min())} to "
+        f"{_sci(full[-1].max())}."
+    )
 
 
 def plot_carousel_tables(tables: dict, titles: dict | None = None):
@@ -360,8 +442,9 @@ def plot_carousel_tables(tables: dict, titles: dict | None = None):
 # -- the forget-bias widget ------------------------------------------------------------------
 
 
-def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: int = 0,
-                         batch: int = 4) -> dict:
+def lstm_cell_grads_fast(
+    T: int = 100, n: int = 16, forget_bias: float = 0.0, seed: int = 0, batch: int = 4
+) -> dict:
     """``||dL/dc_t||`` for a basic LSTM and ``||dL/ds_t||`` for a vanilla RNN, fast.
 
     The same quantity as :func:`state_grad_norms` (``"lstm"`` with ``keep_bias=forget_bias``,
@@ -378,8 +461,12 @@ def lstm_cell_grads_fast(T: int = 100, n: int = 16, forget_bias: float = 0.0, se
     dL_dout = np.zeros((T, batch, n))
     dL_dout[-1] = rng.normal(size=(batch, n))
     _, ds = vanilla_bptt(van, xs, dL_dout)
-    return {"t": np.arange(T + 1), "lstm": paths["full"], "carousel": paths["carousel"],
-            "vanilla": np.linalg.norm(ds, axis=(1, 2))}
+    return {
+        "t": np.arange(T + 1),
+        "lstm": paths["full"],
+        "carousel": paths["carousel"],
+        "vanilla": np.linalg.norm(ds, axis=(1, 2)),
+    }
 
 
 def forget_bias_alt(forget_bias: float = 0.0, T: int = 100) -> str:
@@ -392,7 +479,8 @@ def forget_bias_alt(forget_bias: float = 0.0, T: int = 100) -> str:
         "(dashed grey); sliders set the LSTM's forget-gate bias and T. At the default (bias "
         f"{forget_bias:g}, T = {T}) the LSTM keeps {_sci(d['lstm'][0] / d['lstm'][-1])} of its "
         f"final gradient at t = 0, the carousel alone {_sci(d['carousel'][0] / d['carousel'][-1])}"
-        f", the vanilla RNN {_sci(d['vanilla'][0] / d['vanilla'][-1])}.")
+        f", the vanilla RNN {_sci(d['vanilla'][0] / d['vanilla'][-1])}."
+    )
 
 
 class ForgetBiasView(View):
@@ -411,15 +499,27 @@ class ForgetBiasView(View):
         lstm = style.cell_color("lstm")
         self.lstm_line = self.dynamic(ax.plot([1], [1], color=lstm)[0])
         self.carousel_line = self.dynamic(ax.plot([1], [1], color=lstm, ls=":", lw=2)[0])
-        self.vanilla_line = self.dynamic(ax.plot([1], [1], color=style.cell_color("vanilla"),
-                                                 ls="--")[0])
+        self.vanilla_line = self.dynamic(
+            ax.plot([1], [1], color=style.cell_color("vanilla"), ls="--")[0]
+        )
         # above the axes, so that no setting of the sliders hides a line under it
-        self.legend = self.dynamic(self.figure.legend(
-            [self.lstm_line, self.carousel_line, self.vanilla_line],
-            ["basic LSTM, forget bias +0.0 (measured)", "carousel alone: product of f_t",
-             "vanilla RNN (same init)"], loc="outside upper center", ncols=2))
-        ax.set(xlabel="time step t", ylabel="||dL/dc_t||, vanilla ||dL/ds_t|| (log)",
-               title="Gradient reaching step t from a loss at the last step")
+        self.legend = self.dynamic(
+            self.figure.legend(
+                [self.lstm_line, self.carousel_line, self.vanilla_line],
+                [
+                    "basic LSTM, forget bias +0.0 (measured)",
+                    "carousel alone: product of f_t",
+                    "vanilla RNN (same init)",
+                ],
+                loc="outside upper center",
+                ncols=2,
+            )
+        )
+        ax.set(
+            xlabel="time step t",
+            ylabel="||dL/dc_t||, vanilla ||dL/ds_t|| (log)",
+            title="Gradient reaching step t from a loss at the last step",
+        )
         style.log_axis(ax, "y", every=3)
         ax.set_ylim(1e-12, 1e3)
         style.describe(self.figure, description or forget_bias_alt())
@@ -432,7 +532,8 @@ class ForgetBiasView(View):
         self.vanilla_line.set_data(t, np.maximum(data["vanilla"], _FLOOR))
         stable_limits(ax, t[0], t[-1], axis="x", pad=0.0)
         self.legend.get_texts()[0].set_text(
-            f"basic LSTM, forget bias {data['forget_bias']:+.1f} (measured)")
+            f"basic LSTM, forget bias {data['forget_bias']:+.1f} (measured)"
+        )
 
 
 def forget_bias_compute(forget_bias=0.0, T=100) -> dict:
@@ -448,16 +549,22 @@ def forget_bias_widget() -> LiveWidget:
     from ..widgets.static import Step
 
     controls = {
-        "forget_bias": w.FloatSlider(value=0.0, min=-4.0, max=6.0, step=0.5,
-                                     description="forget bias", continuous_update=False),
-        "T": w.IntSlider(value=100, min=10, max=300, step=10, description="length T",
-                         continuous_update=False),
+        "forget_bias": w.FloatSlider(
+            value=0.0,
+            min=-4.0,
+            max=6.0,
+            step=0.5,
+            description="forget bias",
+            continuous_update=False,
+        ),
+        "T": w.IntSlider(
+            value=100, min=10, max=300, step=10, description="length T", continuous_update=False
+        ),
     }
     # On the website: every bias of the live widget, the length in steps of 30 (10 to 280).
     grid = {"T": Step(30, max=280)}
     alt = forget_bias_alt()
-    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(alt), static_grid=grid,
-                      alt=alt)
+    return LiveWidget(controls, forget_bias_compute, ForgetBiasView(alt), static_grid=grid, alt=alt)
 
 
 # -- the exercise ----------------------------------------------------------------------------
@@ -470,8 +577,10 @@ def check_forget_bias(answer, steps: int = 100, kept: float = 0.5) -> bool:
     Prints right or wrong and, when wrong, a hint (never the expected value).
     """
     f = kept ** (1.0 / steps)
-    hint = (f"Solve sigma(b)^{steps} = {kept}: first find f = sigma(b), then invert the "
-            "sigmoid, b = log(f / (1 - f)).")
+    hint = (
+        f"Solve sigma(b)^{steps} = {kept}: first find f = sigma(b), then invert the "
+        "sigmoid, b = log(f / (1 - f))."
+    )
     try:
         b = float(answer)
     except (TypeError, ValueError):
@@ -479,8 +588,24 @@ def check_forget_bias(answer, steps: int = 100, kept: float = 0.5) -> bool:
     if b is not None and np.isfinite(b):  # say what the reader's bias keeps, and which way to go
         keeps = float(sigmoid(b)) ** steps
         way = "a larger bias" if keeps < kept else "a smaller bias"
-        hint = (f"With b = {b:g} the carousel keeps {keeps:.3g} of the gradient after {steps} "
-                f"steps; {way} is needed. " + hint)
-    return judge("forget bias", answer, np.log(f / (1.0 - f)), rtol=1e-3, atol=0.0, hint=hint,
-                 near={"f": (f, ("That is the keep gate f itself; the question asks for "
-                                "the bias b with sigma(b) = f."))})
+        hint = (
+            f"With b = {b:g} the carousel keeps {keeps:.3g} of the gradient after {steps} "
+            f"steps; {way} is needed. " + hint
+        )
+    return judge(
+        "forget bias",
+        answer,
+        np.log(f / (1.0 - f)),
+        rtol=1e-3,
+        atol=0.0,
+        hint=hint,
+        near={
+            "f": (
+                f,
+                (
+                    "That is the keep gate f itself; the question asks for "
+                    "the bias b with sigma(b) = f."
+                ),
+            )
+        },
+    )

@@ -69,8 +69,7 @@ class _Recorded(Task):
         probe = GateProbe()
         traj = run(self.cell, batch.xs, probe=probe)
         self.norm.append(state_norm(traj.states[-1]))
-        self.saturated.append(saturated_fraction([probe.stacked(g)
-                                                  for g in self.cell.gate_names]))
+        self.saturated.append(saturated_fraction([probe.stacked(g) for g in self.cell.gate_names]))
         return batch
 
     def chance_loss(self) -> float:
@@ -80,13 +79,22 @@ class _Recorded(Task):
 def _padded(values, steps: int) -> np.ndarray:
     """``values`` as an array of length ``steps``, NaN after a run that stopped early."""
     out = np.full(steps, np.nan)
-    out[:len(values)] = values
+    out[: len(values)] = values
     return out
 
 
-def train_timing(cell_name: str, seed: int, steps: int = 100, n: int = 8, batch: int = 32,
-                 lr: float = 0.05, task: PulseTiming | None = None, eval_batch: int = 256,
-                 keep_bias: float = 1.0, record: bool = False) -> dict:
+def train_timing(
+    cell_name: str,
+    seed: int,
+    steps: int = 100,
+    n: int = 8,
+    batch: int = 32,
+    lr: float = 0.05,
+    task: PulseTiming | None = None,
+    eval_batch: int = 256,
+    keep_bias: float = 1.0,
+    record: bool = False,
+) -> dict:
     """Train ``cell_name`` (``n`` units) plus a linear readout on :class:`PulseTiming`.
 
     From ``np.random.default_rng(seed)``: the cell (``make_cell``, uniform init), its keep
@@ -115,19 +123,27 @@ def train_timing(cell_name: str, seed: int, steps: int = 100, n: int = 8, batch:
     model = Model(cell, task.n_out, np.random.default_rng(0))
     model.readout["V"][:] = rng.normal(size=(task.n_out, n)) / np.sqrt(n)
     recorded = _Recorded(task, cell) if record else task
-    history = train(model, recorded, steps, Adam(lr), rng, batch_size=batch, progress=False,
-                    max_loss_ratio=None)
+    history = train(
+        model, recorded, steps, Adam(lr), rng, batch_size=batch, progress=False, max_loss_ratio=None
+    )
     fresh = task.sample(np.random.default_rng(10_000 + seed), eval_batch)
     pred = model.predict(fresh.xs)  # (T, B, 1)
     when = np.argmax(pred[:, :, 0], axis=0)
     target = task.cues(fresh) + task.delay
-    out = {"loss": _padded(history.loss, steps), "hit": float(np.mean(when == target)),
-           "error": float(np.mean(np.abs(when - target))), "pred": pred[:, :4, 0],
-           "target": fresh.targets[:, :4, 0], "diverged": history.diverged,
-           "message": history.message}
+    out = {
+        "loss": _padded(history.loss, steps),
+        "hit": float(np.mean(when == target)),
+        "error": float(np.mean(np.abs(when - target))),
+        "pred": pred[:, :4, 0],
+        "target": fresh.targets[:, :4, 0],
+        "diverged": history.diverged,
+        "message": history.message,
+    }
     if record:
-        out.update(norm=_padded(recorded.norm[:history.steps], steps),
-                   saturated=_padded(recorded.saturated[:history.steps], steps))
+        out.update(
+            norm=_padded(recorded.norm[: history.steps], steps),
+            saturated=_padded(recorded.saturated[: history.steps], steps),
+        )
     return out
 
 
@@ -140,9 +156,12 @@ def peephole_comparison(seeds=(0, 1, 2, 3), steps: int = 100, **kw) -> dict:
     out = {}
     for name in ("lstm", "peephole"):
         runs = [train_timing(name, s, steps=steps, **kw) for s in seeds]
-        out[name] = {"hit": np.array([r["hit"] for r in runs]),
-                     "error": np.array([r["error"] for r in runs]),
-                     "loss": np.stack([r["loss"] for r in runs]), "runs": runs}
+        out[name] = {
+            "hit": np.array([r["hit"] for r in runs]),
+            "error": np.array([r["error"] for r in runs]),
+            "loss": np.stack([r["loss"] for r in runs]),
+            "runs": runs,
+        }
     out["seeds"] = tuple(seeds)
     return out
 
@@ -158,8 +177,9 @@ def hit_verdict(a, b, names=("basic LSTM", "peephole LSTM"), z: float = 2.0) -> 
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     for label, v in (("a", a), ("b", b)):
         if v.ndim != 1 or len(v) < 2:
-            raise ValueError(f"{label} must be a 1-d array of at least 2 per-seed hit rates; "
-                             f"got shape {v.shape}")
+            raise ValueError(
+                f"{label} must be a 1-d array of at least 2 per-seed hit rates; got shape {v.shape}"
+            )
         if not np.all((v >= 0) & (v <= 1)):
             raise ValueError(f"{label} holds values outside [0, 1]: {v}")
     mean = np.array([a.mean(), b.mean()])
@@ -170,9 +190,14 @@ def hit_verdict(a, b, names=("basic LSTM", "peephole LSTM"), z: float = 2.0) -> 
         verdict = f"{names[1] if diff > 0 else names[0]} better"
     else:
         verdict = "no reliable difference"
-    return {"mean": mean, "sd": sd, "diff": diff, "se": se,
-            "solved": np.array([int(np.sum(a > 0.99)), int(np.sum(b > 0.99))]),
-            "verdict": verdict}
+    return {
+        "mean": mean,
+        "sd": sd,
+        "diff": diff,
+        "se": se,
+        "solved": np.array([int(np.sum(a > 0.99)), int(np.sum(b > 0.99))]),
+        "verdict": verdict,
+    }
 
 
 def plot_peephole(result: dict):
@@ -182,24 +207,39 @@ def plot_peephole(result: dict):
     seeds = result["seeds"]
     x = np.arange(len(seeds))
     for k, name in enumerate(("lstm", "peephole")):
-        left.bar(x + (k - 0.5) * 0.38, result[name]["hit"], 0.38, color=style.cell_color(name),
-                 label=style.cell_label(name))
+        left.bar(
+            x + (k - 0.5) * 0.38,
+            result[name]["hit"],
+            0.38,
+            color=style.cell_color(name),
+            label=style.cell_label(name),
+        )
         for loss in result[name]["loss"]:
             right.plot(loss, color=style.cell_color(name), alpha=0.7)
     left.set_xticks(x, [f"seed {s}" for s in seeds])
-    left.set(ylabel="pulses exactly on time", ylim=(0, 1.3), yticks=np.linspace(0, 1, 6),
-             title="timing accuracy on fresh sequences")
+    left.set(
+        ylabel="pulses exactly on time",
+        ylim=(0, 1.3),
+        yticks=np.linspace(0, 1, 6),
+        title="timing accuracy on fresh sequences",
+    )
     left.legend(loc="upper center", ncols=2)
     style.log_axis(right, "y")
-    right.set(xlabel="training step", ylabel="loss (log scale)",
-              title="training loss, one line per seed")
-    hits = {name: ", ".join(f"{h:.2f}" for h in result[name]["hit"])
-            for name in ("lstm", "peephole")}
-    return style.describe(fig, (
-        f"Left: bar chart of the fraction of pulses exactly on time for seeds "
-        f"{', '.join(str(s) for s in seeds)}, basic LSTM (blue: {hits['lstm']}) and peephole "
-        f"LSTM (cyan: {hits['peephole']}). Right: the training loss of each run (log scale) "
-        f"against the step, 0 to {result['lstm']['loss'].shape[1] - 1}."))
+    right.set(
+        xlabel="training step", ylabel="loss (log scale)", title="training loss, one line per seed"
+    )
+    hits = {
+        name: ", ".join(f"{h:.2f}" for h in result[name]["hit"]) for name in ("lstm", "peephole")
+    }
+    return style.describe(
+        fig,
+        (
+            f"Left: bar chart of the fraction of pulses exactly on time for seeds "
+            f"{', '.join(str(s) for s in seeds)}, basic LSTM (blue: {hits['lstm']}) and peephole "
+            f"LSTM (cyan: {hits['peephole']}). Right: the training loss of each run (log scale) "
+            f"against the step, 0 to {result['lstm']['loss'].shape[1] - 1}."
+        ),
+    )
 
 
 def peephole_data() -> dict:
@@ -208,8 +248,12 @@ def peephole_data() -> dict:
     cell = make_cell("peephole", 2, 3, rng)
     for k in ("b_i", "b_f", "b_o", "b", "p_i", "p_f", "p_o"):
         cell.params[k] = np.round(rng.normal(size=3), 2)
-    return {"params": cell.params, "c": np.array([[1.5, -0.4, 0.2]]),
-            "h": np.array([[0.1, -0.3, 0.6]]), "x": np.array([[0.5, 1.0]])}
+    return {
+        "params": cell.params,
+        "c": np.array([[1.5, -0.4, 0.2]]),
+        "h": np.array([[0.1, -0.3, 0.6]]),
+        "x": np.array([[0.5, 1.0]]),
+    }
 
 
 def check_peephole_step(answer) -> bool:
@@ -225,12 +269,26 @@ def check_peephole_step(answer) -> bool:
     o_old = sigmoid(h_prev @ p["W_o"].T + x @ p["U_o"].T + p["p_o"] * c_prev + p["b_o"])
     # another: no peepholes at all (the basic LSTM's step)
     basic = make_cell("lstm", 2, 3, np.random.default_rng(0))
-    _, h_basic = basic.step({k: v for k, v in p.items() if not k.startswith("p_")},
-                            (c_prev, h_prev), x)
-    return judge("peephole h_t", answer, h,
-                 hint="Compute i and f with p_i * c_{t-1} and p_f * c_{t-1}, the new c_t, then "
-                      "o from p_o * c_t, and h_t = o * tanh(c_t).",
-                 near={"old c": (o_old * np.tanh(c_new), ("Your read gate looked at c_{t-1}; "
-                                 "in eq-peephole o_t sees the new cell state c_t.")),
-                       "no peepholes": (h_basic, ("This is the basic LSTM's h_t: the peephole "
-                                        "terms p_i, p_f, p_o are missing."))})
+    _, h_basic = basic.step(
+        {k: v for k, v in p.items() if not k.startswith("p_")}, (c_prev, h_prev), x
+    )
+    return judge(
+        "peephole h_t",
+        answer,
+        h,
+        hint="Compute i and f with p_i * c_{t-1} and p_f * c_{t-1}, the new c_t, then "
+        "o from p_o * c_t, and h_t = o * tanh(c_t).",
+        near={
+            "old c": (
+                o_old * np.tanh(c_new),
+                (
+                    "Your read gate looked at c_{t-1}; "
+                    "in eq-peephole o_t sees the new cell state c_t."
+                ),
+            ),
+            "no peepholes": (
+                h_basic,
+                ("This is the basic LSTM's h_t: the peephole terms p_i, p_f, p_o are missing."),
+            ),
+        },
+    )

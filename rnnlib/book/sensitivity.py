@@ -69,8 +69,9 @@ def vanilla_with_norm(
     ``||W||_2 = norm``. ``norm=None`` keeps the initializer's own scale. ``U`` (n, n_in) is
     drawn by ``uniform``, ``b = 0``."""
     if activation not in ACTIVATION_GAMMA:
-        raise ValueError(f"unknown activation {activation!r}; expected one of "
-                         f"{sorted(ACTIVATION_GAMMA)}")
+        raise ValueError(
+            f"unknown activation {activation!r}; expected one of {sorted(ACTIVATION_GAMMA)}"
+        )
     cell = VanillaRNN(n_in, n, rng, init=init, input_init="uniform", activation=activation)
     if norm is not None:
         if not norm > 0:
@@ -146,8 +147,7 @@ def morphing(
     a = run(cell, xs).state_array()[:, 0]
     b = run(cell, xs_p).state_array()[:, 0]
     log_gain = linearized_log_gain(cell, a, cell.params["U"] @ direction, t0)
-    return Morphing(a, b, np.linalg.norm(b - a, axis=1), eps, t0, norm, log_gain,
-                    distance_floor(n))
+    return Morphing(a, b, np.linalg.norm(b - a, axis=1), eps, t0, norm, log_gain, distance_floor(n))
 
 
 def distance_floor(n: int) -> float:
@@ -157,8 +157,9 @@ def distance_floor(n: int) -> float:
     return float(10.0 * np.sqrt(n) * np.finfo(np.float64).eps)
 
 
-def linearized_log_gain(cell: VanillaRNN, states: np.ndarray, da: np.ndarray,
-                        t0: int) -> np.ndarray:
+def linearized_log_gain(
+    cell: VanillaRNN, states: np.ndarray, da: np.ndarray, t0: int
+) -> np.ndarray:
     """``log ||ds_t||`` for t = 0..T of the first-order change of the state when the
     pre-activation at step ``t0`` moves by ``da`` (n,): ``ds_t0 = phi'(a_t0) * da`` and
     ``ds_t = phi'(a_t) * (W ds_{t-1})`` along the trajectory ``states`` (T + 1, n).
@@ -184,8 +185,9 @@ def linearized_log_gain(cell: VanillaRNN, states: np.ndarray, da: np.ndarray,
     return out
 
 
-def morphing_sweep(norms=(0.5, 1.0, 2.0, 4.0), eps: float = 1e-3, t0: int = 5, T: int = 60,
-                   seed: int = 0) -> dict[float, np.ndarray]:
+def morphing_sweep(
+    norms=(0.5, 1.0, 2.0, 4.0), eps: float = 1e-3, t0: int = 5, T: int = 60, seed: int = 0
+) -> dict[float, np.ndarray]:
     """``||s'_t - s_t|| / eps`` for t = 0..T (T + 1,), one curve per weight norm (tanh)."""
     return {float(g): morphing(g, eps, t0, T, seed=seed).distance / eps for g in norms}
 
@@ -271,9 +273,13 @@ def sensitivity_sweep(
 # ---------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------
-def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
-                        linear: dict[float, np.ndarray] | None = None,
-                        floor: float | None = None):
+def plot_morphing_sweep(
+    curves: dict[float, np.ndarray],
+    t0: int,
+    ax=None,
+    linear: dict[float, np.ndarray] | None = None,
+    floor: float | None = None,
+):
     """``||s'_t - s_t|| / eps`` (T + 1,) against t, one line per weight norm, on a log scale.
 
     ``linear`` (optional): the linearized ratio per norm (same keys), drawn dashed. ``floor``
@@ -289,8 +295,9 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
         keep = t >= t0
         if floor is not None:
             keep &= ratio > floor
-        ax.plot(t[keep], np.maximum(ratio[keep], 1e-300), color=color,
-                label=f"$\\|W\\|_2$ = {norm:g}")
+        ax.plot(
+            t[keep], np.maximum(ratio[keep], 1e-300), color=color, label=f"$\\|W\\|_2$ = {norm:g}"
+        )
         end = ratio[-1] if keep[-1] else None
         if linear is not None:
             gain = linear[norm]
@@ -298,14 +305,23 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
             ax.plot(t[on], gain[on], color=color, linestyle="--", linewidth=1)
             low = min(low, gain[on].min())
             end = gain[-1]
-        ends.append(f"{end:.1e} at ‖W‖₂ = {norm:g}" if end is not None else
-                    f"below the float64 floor at ‖W‖₂ = {norm:g}")
+        ends.append(
+            f"{end:.1e} at ‖W‖₂ = {norm:g}"
+            if end is not None
+            else f"below the float64 floor at ‖W‖₂ = {norm:g}"
+        )
     T = len(ratio) - 1
     if floor is not None:
         bottom = min(low, floor) / 10 if np.isfinite(low) else floor / 100
         ax.axhspan(bottom, floor, color=GREY, alpha=0.15, linewidth=0)
-        ax.text(T, floor * 1.5, "below: the float64 floor (two runs cannot resolve it)",
-                color=GREY, ha="right", va="bottom")
+        ax.text(
+            T,
+            floor * 1.5,
+            "below: the float64 floor (two runs cannot resolve it)",
+            color=GREY,
+            ha="right",
+            va="bottom",
+        )
         ax.set_ylim(bottom, None)
     ax.axvline(t0, color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("time step t")
@@ -316,14 +332,22 @@ def plot_morphing_sweep(curves: dict[float, np.ndarray], t0: int, ax=None,
     ax.set_title(title)
     ax.legend(loc="upper left", ncol=2)
     kind = "linearized ratio" if linear is not None else "ratio of the two runs"
-    return describe(fig, (
-        f"Line plot, log scale, of the distance between two runs divided by the nudge "
-        f"ε, against the time step t = 0 to {T}, one colour per weight norm; the input is nudged "
-        f"at t = {t0}. At t = {T} the {kind} is " + ", ".join(ends) + "."))
+    return describe(
+        fig,
+        (
+            f"Line plot, log scale, of the distance between two runs divided by the nudge "
+            f"ε, against the time step t = 0 to {T}, one colour per weight norm; the input is "
+            "nudged "
+            f"at t = {t0}. At t = {T} the {kind} is " + ", ".join(ends) + "."
+        ),
+    )
 
 
-def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps: dict[str, dict],
-                     title_left: str = "tanh, inputs driving the state"):
+def plot_sensitivity(
+    curves: dict[float, tuple[np.ndarray, np.ndarray]],
+    sweeps: dict[str, dict],
+    title_left: str = "tanh, inputs driving the state",
+):
     """Top: measured ``||ds_{t+k}/ds_t||`` (solid) and the bound ``||gamma W||^k`` (dashed)
     against k, one colour per weight norm (``curves``: norm -> the pair :func:`sensitivity`
     returns). Bottom: per-step rates ``||ds_{t+k}/ds_t||^(1/k)`` against the bound's rate
@@ -344,13 +368,19 @@ def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps:
     top = 0.0
     for key, sweep in sweeps.items():
         activation, regime = key.split(" ")
-        bottom_ax.plot(sweep["bound_rate"], sweep["rate"], marker=markers[regime], linestyle="-",
-                       color=colors[activation], markersize=5, linewidth=1,
-                       markerfacecolor="white" if regime == "driven" else colors[activation],
-                       label=f"{activation}, {regime}")
+        bottom_ax.plot(
+            sweep["bound_rate"],
+            sweep["rate"],
+            marker=markers[regime],
+            linestyle="-",
+            color=colors[activation],
+            markersize=5,
+            linewidth=1,
+            markerfacecolor="white" if regime == "driven" else colors[activation],
+            label=f"{activation}, {regime}",
+        )
         top = max(top, sweep["bound_rate"].max())
-    bottom_ax.plot([0, top], [0, top], color=BLACK, linestyle="--", linewidth=1,
-                   label="the bound")
+    bottom_ax.plot([0, top], [0, top], color=BLACK, linestyle="--", linewidth=1, label="the bound")
     bottom_ax.axvline(1.0, color=GREY, linestyle=":", linewidth=1)
     bottom_ax.axhline(1.0, color=GREY, linestyle=":", linewidth=1)
     bottom_ax.set_xlabel(r"$\gamma\,\|W\|_2$ (the bound's rate per step)")
@@ -360,12 +390,18 @@ def plot_sensitivity(curves: dict[float, tuple[np.ndarray, np.ndarray]], sweeps:
     k_max = max(len(m) for m, _ in curves.values()) - 1
     worst = max(float((s["rate"] / s["bound_rate"]).max()) for s in sweeps.values())
     norms = ", ".join(f"{g:g}" for g in curves)
-    return describe(fig, (
-        f"Top: line plot, log scale, of the measured sensitivity ‖∂s_(t+k)/∂s_t‖₂ (solid) and its "
-        f"bound (γ‖W‖₂)^k (dashed) against k = 0 to {k_max}, for ‖W‖₂ = {norms}; every solid "
-        f"line stays under its dashed one. Bottom: the measured rate per step against the "
-        f"bound's rate γ‖W‖₂ for {', '.join(sweeps)}: no point lies above the diagonal (largest "
-        f"measured/bound ratio {worst:.3f})."))
+    return describe(
+        fig,
+        (
+            f"Top: line plot, log scale, of the measured sensitivity ‖∂s_(t+k)/∂s_t‖₂ (solid) and "
+            "its "
+            f"bound (γ‖W‖₂)^k (dashed) against k = 0 to {k_max}, for ‖W‖₂ = {norms}; every solid "
+            f"line stays under its dashed one. Bottom: the measured rate per step against the "
+            f"bound's rate γ‖W‖₂ for {', '.join(sweeps)}: no point lies above the diagonal "
+            "(largest "
+            f"measured/bound ratio {worst:.3f})."
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,7 +413,8 @@ MORPHING_ALT = (
     "Two panels against the time step t = 0 to 60. Top: three state units of the original run "
     "(solid) and of the run whose input was nudged (dashed), between -1 and 1. Bottom: the "
     "distance between the two runs, log scale from 10⁻¹⁴ to 10², with the nudge size ε as a "
-    "dashed grey line; the caption gives ε, the step of the nudge and ‖W‖₂.")
+    "dashed grey line; the caption gives ε, the step of the nudge and ‖W‖₂."
+)
 
 
 class MorphingView(View):
@@ -395,10 +432,14 @@ class MorphingView(View):
         super().__init__(figsize=(7.5, 5.0), nrows=2, ncols=1, sharex=True)
         top, bottom = self.axes[:, 0]
         self.units = units
-        self.original = [self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4,
-                                               label=f"unit {k + 1}")[0]) for k in range(units)]
-        self.nudged = [self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4,
-                                             linestyle="--")[0]) for k in range(units)]
+        self.original = [
+            self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4, label=f"unit {k + 1}")[0])
+            for k in range(units)
+        ]
+        self.nudged = [
+            self.dynamic(top.plot([], [], color=COLORS[k], linewidth=1.4, linestyle="--")[0])
+            for k in range(units)
+        ]
         self.t0_top = self.dynamic(top.axvline(1, color=GREY, linestyle=":", linewidth=1))
         log_axis(bottom, "y", every=2)  # 10⁻¹⁴, 10⁻¹⁰, ..., 10²
         self.distance = self.dynamic(bottom.plot([1], [1], color=BLACK)[0])
@@ -410,8 +451,15 @@ class MorphingView(View):
         top.legend(loc="upper right", ncol=3)
         bottom.set_xlabel("time step t")
         bottom.set_ylabel("‖s′ₜ − sₜ‖ (distance)")
-        bottom.text(0.99, 0.03, "dashed grey: the size of the nudge ε", color=GREY,
-                    va="bottom", ha="right", transform=bottom.transAxes)
+        bottom.text(
+            0.99,
+            0.03,
+            "dashed grey: the size of the nudge ε",
+            color=GREY,
+            va="bottom",
+            ha="right",
+            transform=bottom.transAxes,
+        )
         # Fixed limits: the frame never has to be redrawn (fast), and two settings compare
         # at a glance. tanh states lie in (-1, 1); distances below 1e-14 are rounding.
         top.set_xlim(0, T)
@@ -430,8 +478,10 @@ class MorphingView(View):
         self.t0_bottom.set_xdata([m.t0, m.t0])
         self.distance.set_data(t[keep], np.maximum(m.distance[keep], 1e-30))
         self.eps_line.set_ydata([m.eps, m.eps])
-        self.caption.set_text(f"solid: original run; dashed: input nudged by ε = {m.eps:.2g} "
-                              f"at t = {m.t0}  (‖W‖₂ = {m.norm:.2g})")
+        self.caption.set_text(
+            f"solid: original run; dashed: input nudged by ε = {m.eps:.2g} "
+            f"at t = {m.t0}  (‖W‖₂ = {m.norm:.2g})"
+        )
 
 
 def plot_morphing(m: Morphing, units: int = 3):
@@ -441,11 +491,15 @@ def plot_morphing(m: Morphing, units: int = 3):
     view.update(m)
     view.render()
     end = f"{m.distance[-1]:.1e}" if m.resolved()[-1] else "below the float64 floor"
-    return describe(view.figure, (
-        f"Two panels against the time step t = 0 to {T}. Top: {units} state units of the "
-        f"original run (solid) and of the run whose input was nudged by ε = {m.eps:.2g} at "
-        f"t = {m.t0} (dashed), ‖W‖₂ = {m.norm:.2g}. Bottom: the distance between the two runs, "
-        f"log scale; at t = {T} it is {end}."))
+    return describe(
+        view.figure,
+        (
+            f"Two panels against the time step t = 0 to {T}. Top: {units} state units of the "
+            f"original run (solid) and of the run whose input was nudged by ε = {m.eps:.2g} at "
+            f"t = {m.t0} (dashed), ‖W‖₂ = {m.norm:.2g}. Bottom: the distance between the two runs, "
+            f"log scale; at t = {T} it is {end}."
+        ),
+    )
 
 
 def morphing_compute(eps=0.1, t0=10, norm=1.0) -> Morphing:
@@ -468,22 +522,48 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
     from ..widgets.static import Step
 
     controls = {
-        "eps": w.FloatLogSlider(value=eps, base=10, min=-6, max=0, step=0.25,
-                                description="nudge size ε", readout_format=".1e",
-                                continuous_update=False, **_control_style()),
-        "t0": w.IntSlider(value=t0, min=1, max=MORPHING_T - 10, description="nudge at step",
-                          continuous_update=False, **_control_style()),
-        "norm": w.FloatSlider(value=norm, min=0.25, max=4.0, step=0.25,
-                              description="‖W‖₂ (operator norm)", continuous_update=False,
-                              **_control_style()),
+        "eps": w.FloatLogSlider(
+            value=eps,
+            base=10,
+            min=-6,
+            max=0,
+            step=0.25,
+            description="nudge size ε",
+            readout_format=".1e",
+            continuous_update=False,
+            **_control_style(),
+        ),
+        "t0": w.IntSlider(
+            value=t0,
+            min=1,
+            max=MORPHING_T - 10,
+            description="nudge at step",
+            continuous_update=False,
+            **_control_style(),
+        ),
+        "norm": w.FloatSlider(
+            value=norm,
+            min=0.25,
+            max=4.0,
+            step=0.25,
+            description="‖W‖₂ (operator norm)",
+            continuous_update=False,
+            **_control_style(),
+        ),
     }
     c = controls
     layout = w.VBox([row(c["eps"], c["t0"]), c["norm"]])
     # On the website: ε in whole decades, the nudge's step in steps of 5 (5 to 45),
     # ||W||_2 in steps of 0.75.
     grid = {"eps": Step(1.0), "t0": Step(5, min=5, max=45), "norm": Step(0.75)}
-    return LiveWidget(controls, morphing_compute, MorphingView(T=MORPHING_T), layout,
-                      static_grid=grid, alt=MORPHING_ALT)
+    return LiveWidget(
+        controls,
+        morphing_compute,
+        MorphingView(T=MORPHING_T),
+        layout,
+        static_grid=grid,
+        alt=MORPHING_ALT,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,8 +573,9 @@ def check_bound(W, activation: str, k: int, answer: float) -> bool:
     """The bound ``||gamma W||_2^k`` on ``||ds_{t+k}/ds_t||`` for this ``W`` (n, n) and
     activation. Prints whether ``answer`` is right and, if not, a hint (never the value)."""
     if activation not in ACTIVATION_GAMMA:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATION_GAMMA)}, got "
-                         f"{activation!r}")
+        raise ValueError(
+            f"activation must be one of {sorted(ACTIVATION_GAMMA)}, got {activation!r}"
+        )
     name = f"bound for {activation}, k = {k}"
     value = number(name, answer)
     if value is None:
@@ -504,17 +585,34 @@ def check_bound(W, activation: str, k: int, answer: float) -> bool:
     op = operator_norm(W)
     # Known slips, in the order they are recognised: another activation's gamma, the Frobenius
     # norm, the spectral radius, one step only.
-    slips = {f"gamma of {act}": ((g * op) ** k, f"Check gamma, the largest slope of "
-                                 f"{activation}: it is the derivative at 0.")
-             for act, g in ACTIVATION_GAMMA.items() if g != gamma}
-    slips["Frobenius"] = ((gamma * np.linalg.norm(W, "fro")) ** k,
-                          "That uses the Frobenius norm; the bound needs the operator 2-norm, "
-                          "the largest singular value: np.linalg.norm(W, 2).")
-    slips["spectral radius"] = ((gamma * spectral_radius(W)) ** k,
-                                "That uses the spectral radius (largest |eigenvalue|); the bound "
-                                "needs the largest singular value: np.linalg.norm(W, 2).")
-    slips["one step"] = (gamma * op, f"That is the bound for one step; raise it to the power "
-                                     f"k = {k}.")
-    return judge(name, value, (gamma * op) ** k,
-                 "The bound is (gamma * ||W||_2) ** k, with ||W||_2 the largest singular value.",
-                 rtol=1e-6, atol=0, near=slips)
+    slips = {
+        f"gamma of {act}": (
+            (g * op) ** k,
+            f"Check gamma, the largest slope of {activation}: it is the derivative at 0.",
+        )
+        for act, g in ACTIVATION_GAMMA.items()
+        if g != gamma
+    }
+    slips["Frobenius"] = (
+        (gamma * np.linalg.norm(W, "fro")) ** k,
+        "That uses the Frobenius norm; the bound needs the operator 2-norm, "
+        "the largest singular value: np.linalg.norm(W, 2).",
+    )
+    slips["spectral radius"] = (
+        (gamma * spectral_radius(W)) ** k,
+        "That uses the spectral radius (largest |eigenvalue|); the bound "
+        "needs the largest singular value: np.linalg.norm(W, 2).",
+    )
+    slips["one step"] = (
+        gamma * op,
+        f"That is the bound for one step; raise it to the power k = {k}.",
+    )
+    return judge(
+        name,
+        value,
+        (gamma * op) ** k,
+        "The bound is (gamma * ||W||_2) ** k, with ||W||_2 the largest singular value.",
+        rtol=1e-6,
+        atol=0,
+        near=slips,
+    )

@@ -47,9 +47,17 @@ def gate_names(cell_name: str) -> tuple[str, ...]:
 # -- gate traces ------------------------------------------------------------------------------
 
 
-def gate_trace(cell_name: str, T: int = 150, n: int = 16, weight_scale: float = 1.0,
-               input_scale: float = 1.0, fixed: dict[str, float] | None = None, seed: int = 0,
-               batch: int = 1, n_in: int = 4) -> dict:
+def gate_trace(
+    cell_name: str,
+    T: int = 150,
+    n: int = 16,
+    weight_scale: float = 1.0,
+    input_scale: float = 1.0,
+    fixed: dict[str, float] | None = None,
+    seed: int = 0,
+    batch: int = 1,
+    n_in: int = 4,
+) -> dict:
     """Run a cell with random weights on random inputs, optionally with some gates pinned.
 
     The weights are the cell's default (uniform) init times ``weight_scale``, the biases
@@ -94,8 +102,14 @@ def gate_trace(cell_name: str, T: int = 150, n: int = 16, weight_scale: float = 
     }
 
 
-def boundedness_table(cells=GROWTH_CELLS, scales=(0.5, 1.0, 2.0, 4.0), T: int = 200,
-                      n: int = 32, batch: int = 8, seed: int = 0) -> dict:
+def boundedness_table(
+    cells=GROWTH_CELLS,
+    scales=(0.5, 1.0, 2.0, 4.0),
+    T: int = 200,
+    n: int = 32,
+    batch: int = 8,
+    seed: int = 0,
+) -> dict:
     """State norm at step T and saturated-gate fraction over the last half, per cell and scale.
 
     Returns ``{"norm": (len(cells), len(scales)), "saturated": (...), "cells", "scales"}``.
@@ -106,7 +120,7 @@ def boundedness_table(cells=GROWTH_CELLS, scales=(0.5, 1.0, 2.0, 4.0), T: int = 
         for b, scale in enumerate(scales):
             tr = gate_trace(name, T=T, n=n, weight_scale=scale, seed=seed, batch=batch)
             norm[a, b] = tr["norms"][-1]
-            sat[a, b] = np.mean(tr["saturated"][T // 2:])
+            sat[a, b] = np.mean(tr["saturated"][T // 2 :])
     return {"norm": norm, "saturated": sat, "cells": tuple(cells), "scales": tuple(scales)}
 
 
@@ -120,10 +134,14 @@ def _check_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
     return seeds
 
 
-def boundedness_over_seeds(cells: Sequence[str] = GROWTH_CELLS,
-                           scales: Sequence[float] = (0.5, 1.0, 2.0, 4.0),
-                           seeds: Sequence[int] = (0, 1, 2, 3, 4), T: int = 200, n: int = 32,
-                           batch: int = 8) -> dict:
+def boundedness_over_seeds(
+    cells: Sequence[str] = GROWTH_CELLS,
+    scales: Sequence[float] = (0.5, 1.0, 2.0, 4.0),
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    T: int = 200,
+    n: int = 32,
+    batch: int = 8,
+) -> dict:
     """:func:`boundedness_table` for each seed (a new weight draw).
 
     Returns ``{"norm": (S, C, K), "saturated": (S, C, K), "cells", "scales", "seeds"}`` with
@@ -131,16 +149,26 @@ def boundedness_over_seeds(cells: Sequence[str] = GROWTH_CELLS,
     the saturated fraction of the gates over the second half of the run.
     """
     seeds = _check_seeds(seeds)
-    tables = [boundedness_table(cells=tuple(cells), scales=tuple(scales), T=T, n=n,
-                                batch=batch, seed=s) for s in seeds]
-    return {"norm": np.stack([t["norm"] for t in tables]),
-            "saturated": np.stack([t["saturated"] for t in tables]),
-            "cells": tuple(cells), "scales": tuple(scales), "seeds": seeds}
+    tables = [
+        boundedness_table(cells=tuple(cells), scales=tuple(scales), T=T, n=n, batch=batch, seed=s)
+        for s in seeds
+    ]
+    return {
+        "norm": np.stack([t["norm"] for t in tables]),
+        "saturated": np.stack([t["saturated"] for t in tables]),
+        "cells": tuple(cells),
+        "scales": tuple(scales),
+        "seeds": seeds,
+    }
 
 
-def early_training_over_seeds(cells: Sequence[str] = GROWTH_CELLS,
-                              seeds: Sequence[int] = tuple(range(6)), steps: int = 25,
-                              n: int = 16, lr: float = 0.2) -> dict:
+def early_training_over_seeds(
+    cells: Sequence[str] = GROWTH_CELLS,
+    seeds: Sequence[int] = tuple(range(6)),
+    steps: int = 25,
+    n: int = 16,
+    lr: float = 0.2,
+) -> dict:
     """The first ``steps`` updates of :func:`rnnlib.book.peephole_timing.train_timing`, per seed.
 
     Each run trains one cell (``n`` units, a linear readout, Adam at learning rate ``lr``) on
@@ -151,10 +179,14 @@ def early_training_over_seeds(cells: Sequence[str] = GROWTH_CELLS,
     seeds = _check_seeds(seeds)
     if steps < 2:
         raise ValueError(f"need steps >= 2; got {steps}")
-    runs = [[train_timing(c, seed=s, steps=steps, n=n, lr=lr, record=True) for s in seeds]
-            for c in cells]
-    return {key: np.array([[r[key] for r in row] for row in runs])
-            for key in ("norm", "saturated", "loss")} | {"cells": tuple(cells), "seeds": seeds}
+    runs = [
+        [train_timing(c, seed=s, steps=steps, n=n, lr=lr, record=True) for s in seeds]
+        for c in cells
+    ]
+    return {
+        key: np.array([[r[key] for r in row] for row in runs])
+        for key in ("norm", "saturated", "loss")
+    } | {"cells": tuple(cells), "seeds": seeds}
 
 
 def growth_summary(record: dict) -> dict:
@@ -171,10 +203,17 @@ def growth_summary(record: dict) -> dict:
     sat = record["saturated"][:, :, -tail:].mean(axis=2)
     loss = record["loss"]
     worse = np.sum(loss[:, :, -tail:].mean(axis=2) > loss[:, :, 0], axis=1)
-    return {"peak_median": np.median(peak, axis=1), "peak_min": peak.min(axis=1),
-            "peak_max": peak.max(axis=1), "sat_median": np.median(sat, axis=1),
-            "sat_min": sat.min(axis=1), "sat_max": sat.max(axis=1), "worse": worse,
-            "n_seeds": peak.shape[1], "tail": tail}
+    return {
+        "peak_median": np.median(peak, axis=1),
+        "peak_min": peak.min(axis=1),
+        "peak_max": peak.max(axis=1),
+        "sat_median": np.median(sat, axis=1),
+        "sat_min": sat.min(axis=1),
+        "sat_max": sat.max(axis=1),
+        "worse": worse,
+        "n_seeds": peak.shape[1],
+        "tail": tail,
+    }
 
 
 def _two_figures(value: float) -> str:
@@ -197,32 +236,54 @@ def plot_boundedness_seeds(table: dict):
         for ax, key in zip(axes, ("norm", "saturated")):
             v = table[key][:, a, :]  # (S, K)
             med = np.median(v, axis=0)
-            ax.errorbar(shift, med, yerr=[med - v.min(axis=0), v.max(axis=0) - med],
-                        color=style.cell_color(name), marker="o", capsize=3,
-                        label=style.cell_label(name))
+            ax.errorbar(
+                shift,
+                med,
+                yerr=[med - v.min(axis=0), v.max(axis=0) - med],
+                color=style.cell_color(name),
+                marker="o",
+                capsize=3,
+                label=style.cell_label(name),
+            )
     style.log_axis(axes[0])
     s = len(table["seeds"])
-    axes[0].set(xlabel="weight scale (× the default init)", ylabel="||s_T||",
-                title=f"state norm after the run ({s} seeds)")
-    axes[1].set(xlabel="weight scale (× the default init)", ylabel="fraction",
-                title="saturated gates (second half of the run)", ylim=(-0.03, 1.03))
+    axes[0].set(
+        xlabel="weight scale (× the default init)",
+        ylabel="||s_T||",
+        title=f"state norm after the run ({s} seeds)",
+    )
+    axes[1].set(
+        xlabel="weight scale (× the default init)",
+        ylabel="fraction",
+        title="saturated gates (second half of the run)",
+        ylim=(-0.03, 1.03),
+    )
     for ax in axes:
         ax.set_xticks(pos, [f"{x:g}" for x in scales])
     axes[0].legend()
-    fig.suptitle("Median over seeds, bars from the smallest to the largest seed: only the "
-                 "prototype's state runs away")
+    fig.suptitle(
+        "Median over seeds, bars from the smallest to the largest seed: only the "
+        "prototype's state runs away"
+    )
     top = len(scales) - 1
     med_norm = np.median(table["norm"][:, :, top], axis=0)  # (C,)
     med_sat = np.median(table["saturated"][:, :, top], axis=0)
-    at_top = "; ".join(f"{style.cell_label(c)} {_two_figures(med_norm[a])} ({med_sat[a]:.2f})"
-                       for a, c in enumerate(cells))
-    return style.describe(fig, (
-        "Two panels against the weight scale ("
-        + ", ".join(f"{x:g}" for x in scales) + " times the default initialization), one "
-        f"colour per cell, median of {s} seeds with bars from the smallest to the largest: "
-        "the state norm after the run (log scale) and the fraction of saturated gate values "
-        f"in its second half. At scale {scales[top]:g} the median norm (saturated fraction) "
-        f"is: {at_top}."))
+    at_top = "; ".join(
+        f"{style.cell_label(c)} {_two_figures(med_norm[a])} ({med_sat[a]:.2f})"
+        for a, c in enumerate(cells)
+    )
+    return style.describe(
+        fig,
+        (
+            "Two panels against the weight scale ("
+            + ", ".join(f"{x:g}" for x in scales)
+            + " times the default initialization), one "
+            f"colour per cell, median of {s} seeds with bars from the smallest to the largest: "
+            "the state norm after the run (log scale) and the fraction of saturated gate values "
+            f"in its second half. At scale {scales[top]:g} the median norm (saturated fraction) "
+            f"is: {at_top}."
+        ),
+    )
 
 
 def plot_early_training(record: dict):
@@ -240,21 +301,35 @@ def plot_early_training(record: dict):
             ax.plot(steps, np.median(v, axis=0), color=color, label=style.cell_label(name))
     style.log_axis(axes[0])
     s = len(record["seeds"])
-    axes[0].set(xlabel="training step", ylabel="||s_T|| (last step of the batch)",
-                title=f"state norm: median of {s} seeds, band = range")
-    axes[1].set(xlabel="training step", ylabel="fraction", ylim=(-0.03, 1.03),
-                title="saturated gates: median and range")
+    axes[0].set(
+        xlabel="training step",
+        ylabel="||s_T|| (last step of the batch)",
+        title=f"state norm: median of {s} seeds, band = range",
+    )
+    axes[1].set(
+        xlabel="training step",
+        ylabel="fraction",
+        ylim=(-0.03, 1.03),
+        title="saturated gates: median and range",
+    )
     axes[0].legend()
-    fig.suptitle("Early training: the prototype's state grows, and so do the pseudo and basic "
-                 "LSTMs'")
+    fig.suptitle(
+        "Early training: the prototype's state grows, and so do the pseudo and basic LSTMs'"
+    )
     summary = growth_summary(record)
-    peaks = "; ".join(f"{style.cell_label(c)} {summary['peak_median'][a]:.1f}"
-                      for a, c in enumerate(record["cells"]))
-    return style.describe(fig, (
-        f"Two line plots against the training step 0 to {len(steps) - 1}, one colour per cell, "
-        f"the median of {s} seeds with a band from the smallest to the largest: the state norm "
-        "at the last step of each batch (log scale) and the fraction of saturated gate values. "
-        f"Median peak of the state norm: {peaks}."))
+    peaks = "; ".join(
+        f"{style.cell_label(c)} {summary['peak_median'][a]:.1f}"
+        for a, c in enumerate(record["cells"])
+    )
+    return style.describe(
+        fig,
+        (
+            f"Two line plots against the training step 0 to {len(steps) - 1}, one colour per cell, "
+            f"the median of {s} seeds with a band from the smallest to the largest: the state norm "
+            "at the last step of each batch (log scale) and the fraction of saturated gate values. "
+            f"Median peak of the state norm: {peaks}."
+        ),
+    )
 
 
 # -- the gate playground ----------------------------------------------------------------------
@@ -266,7 +341,8 @@ PLAYGROUND_ALT = (
     "of its state, the state norm (mean over a batch of 4 runs), the fraction of the gates the "
     "cell computes (not pinned) that are below 0.01 or above 0.99, and the first four units of "
     "its output. With the default setting, the prototype LSTM with every gate pinned to 1, the "
-    "state norm climbs steadily over the whole run.")
+    "state norm climbs steadily over the whole run."
+)
 
 
 class GateTraceView(View):
@@ -284,20 +360,31 @@ class GateTraceView(View):
         self.norm_line = self.dynamic(b.plot([], [])[0])
         self.saturated_line = self.dynamic(c.plot([], [], color=style.BLACK)[0])
         self.pinned_note = self.dynamic(
-            c.text(0.5, 0.5, "every gate is pinned:\nnothing to saturate", ha="center",
-                   va="center", transform=c.transAxes))
+            c.text(
+                0.5,
+                0.5,
+                "every gate is pinned:\nnothing to saturate",
+                ha="center",
+                va="center",
+                transform=c.transAxes,
+            )
+        )
         self.output_lines = [self.dynamic(d.plot([], [], lw=1)[0]) for _ in range(units)]
         a.set(ylabel="state units")
         b.set(ylabel="||s_t||", title="state norm (mean over the batch)", ylim=(0, 1))
-        c.set(xlabel="time step t", ylabel="fraction", ylim=(-0.03, 1.03),
-              title="computed gates < 0.01 or > 0.99")
+        c.set(
+            xlabel="time step t",
+            ylabel="fraction",
+            ylim=(-0.03, 1.03),
+            title="computed gates < 0.01 or > 0.99",
+        )
         d.set(xlabel="time step t", ylabel="output units", title="output (first units)")
         style.describe(self.figure, PLAYGROUND_ALT)
 
     def update(self, trace: dict) -> None:
         (a, b), (_, d) = self.axes
-        states, T = trace["states"][:, 0, :self.units], len(trace["saturated"])
-        outputs = trace["outputs"][:, 0, :self.units]
+        states, T = trace["states"][:, 0, : self.units], len(trace["saturated"])
+        outputs = trace["outputs"][:, 0, : self.units]
         t, steps = np.arange(T + 1), np.arange(1, T + 1)
         for k, line in enumerate(self.unit_lines):
             line.set_data(t, states[:, k])
@@ -316,49 +403,102 @@ class GateTraceView(View):
         stable_limits(d, outputs.min(), outputs.max())
 
 
-def playground_settings(cell: str, mode: str, i: float, f: float, o: float, r: float, z: float,
-                        input_scale: float, weight_scale: float, T: int) -> dict:
+def playground_settings(
+    cell: str,
+    mode: str,
+    i: float,
+    f: float,
+    o: float,
+    r: float,
+    z: float,
+    input_scale: float,
+    weight_scale: float,
+    T: int,
+) -> dict:
     """Translate the controls into :func:`gate_trace` arguments (``mode``: "pinned"/"random")."""
     if mode not in ("pinned", "random"):
         raise ValueError(f"mode must be 'pinned' or 'random', got {mode!r}")
     values = {"i": i, "f": f, "o": o, "r": r, "z": z}
     fixed = {g: values[g] for g in gate_names(cell)} if mode == "pinned" else {}
-    return {"cell_name": cell, "T": int(T), "n": 16, "weight_scale": weight_scale,
-            "input_scale": input_scale, "fixed": fixed, "seed": 0, "batch": 4}
+    return {
+        "cell_name": cell,
+        "T": int(T),
+        "n": 16,
+        "weight_scale": weight_scale,
+        "input_scale": input_scale,
+        "fixed": fixed,
+        "seed": 0,
+        "batch": 4,
+    }
 
 
-def playground_compute(cell="prototype", mode="pinned", i=1.0, f=1.0, o=1.0, r=0.5, z=0.5,
-                       input_scale=1.0, weight_scale=1.0, T=150) -> dict:
+def playground_compute(
+    cell="prototype",
+    mode="pinned",
+    i=1.0,
+    f=1.0,
+    o=1.0,
+    r=0.5,
+    z=0.5,
+    input_scale=1.0,
+    weight_scale=1.0,
+    T=150,
+) -> dict:
     """What the gate playground plots for one setting of its controls."""
-    return gate_trace(**playground_settings(cell, mode, i, f, o, r, z, input_scale,
-                                            weight_scale, T))
+    return gate_trace(
+        **playground_settings(cell, mode, i, f, o, r, z, input_scale, weight_scale, T)
+    )
 
 
 def gate_playground() -> LiveWidget:
     """The gate playground: pick a cell, pin its gates or let random weights drive them."""
     import ipywidgets as w
 
-    slider = {"min": 0.0, "max": 1.0, "step": 0.05, "continuous_update": False,
-              "style": {"description_width": "initial"}, "readout_format": ".2f"}
+    slider = {
+        "min": 0.0,
+        "max": 1.0,
+        "step": 0.05,
+        "continuous_update": False,
+        "style": {"description_width": "initial"},
+        "readout_format": ".2f",
+    }
     controls = {
         "cell": w.Dropdown(options=PLAYGROUND_CELLS, value="prototype", description="cell"),
-        "mode": w.ToggleButtons(options=[("gates pinned by sliders", "pinned"),
-                                         ("random weights drive the gates", "random")],
-                                value="pinned", description="gates",
-                                style={"button_width": "240px"}),
+        "mode": w.ToggleButtons(
+            options=[
+                ("gates pinned by sliders", "pinned"),
+                ("random weights drive the gates", "random"),
+            ],
+            value="pinned",
+            description="gates",
+            style={"button_width": "240px"},
+        ),
         "i": w.FloatSlider(value=1.0, description="i (write)", **slider),
         "f": w.FloatSlider(value=1.0, description="f (keep)", **slider),
         "o": w.FloatSlider(value=1.0, description="o (read)", **slider),
         "r": w.FloatSlider(value=0.5, description="r (GRU read)", **slider),
         "z": w.FloatSlider(value=0.5, description="z (GRU keep)", **slider),
-        "input_scale": w.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.25,
-                                     description="input scale", continuous_update=False,
-                                     style={"description_width": "initial"}),
-        "weight_scale": w.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.25,
-                                      description="weight scale", continuous_update=False,
-                                      style={"description_width": "initial"}),
-        "T": w.IntSlider(value=150, min=100, max=400, step=50, description="steps",
-                         continuous_update=False),
+        "input_scale": w.FloatSlider(
+            value=1.0,
+            min=0.0,
+            max=5.0,
+            step=0.25,
+            description="input scale",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+        "weight_scale": w.FloatSlider(
+            value=1.0,
+            min=0.25,
+            max=4.0,
+            step=0.25,
+            description="weight scale",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        ),
+        "T": w.IntSlider(
+            value=150, min=100, max=400, step=50, description="steps", continuous_update=False
+        ),
     }
     c = controls
 
@@ -371,19 +511,37 @@ def gate_playground() -> LiveWidget:
     c["cell"].observe(enable_active_gates, names="value")
     c["mode"].observe(enable_active_gates, names="value")
     enable_active_gates()
-    layout = w.VBox([row(c["cell"], c["T"]), c["mode"], row(c["i"], c["f"], c["o"]),
-                     row(c["r"], c["z"]), row(c["input_scale"], c["weight_scale"])])
+    layout = w.VBox(
+        [
+            row(c["cell"], c["T"]),
+            c["mode"],
+            row(c["i"], c["f"], c["o"]),
+            row(c["r"], c["z"]),
+            row(c["input_scale"], c["weight_scale"]),
+        ]
+    )
     # On the website: every cell and mode; the keep gates (f; r and z of the GRU) in steps of
     # 0.25, the write and read gates (i, o) in steps of 0.5 (250 pinned runs); with random
     # weights, every weight scale (96 runs). The run's length and input scale stay at their
     # defaults.
     reason = "each other value would multiply the runs precomputed for this page"
-    grid = {"i": Step(0.5), "f": Step(0.25), "o": Step(0.5), "r": Step(0.25),
-            "z": Step(0.25), "T": Fixed(reason), "input_scale": Fixed(reason),
-            "weight_scale": Step(0.25, when={"mode": "random"},
-                                 reason="precomputed with random weights; pinned runs use 1")}
-    return LiveWidget(controls, playground_compute, GateTraceView(), layout, static_grid=grid,
-                      alt=PLAYGROUND_ALT)
+    grid = {
+        "i": Step(0.5),
+        "f": Step(0.25),
+        "o": Step(0.5),
+        "r": Step(0.25),
+        "z": Step(0.25),
+        "T": Fixed(reason),
+        "input_scale": Fixed(reason),
+        "weight_scale": Step(
+            0.25,
+            when={"mode": "random"},
+            reason="precomputed with random weights; pinned runs use 1",
+        ),
+    }
+    return LiveWidget(
+        controls, playground_compute, GateTraceView(), layout, static_grid=grid, alt=PLAYGROUND_ALT
+    )
 
 
 # -- the exercises' checks --------------------------------------------------------------------
@@ -410,14 +568,26 @@ def check_gru_step(answer) -> bool:
     r = sigmoid(s @ p["W_r"].T + x @ p["U_r"].T + p["b_r"])
     z = sigmoid(s @ p["W_z"].T + x @ p["U_z"].T + p["b_z"])
     cand = np.tanh((r * s) @ p["W"].T + x @ p["U"].T + p["b"])
-    return judge("GRU s_t", answer, cell.step(p, s, x),
-                 hint="Compute r and z, the candidate tanh(W (r * s) + U x + b), then "
-                      "s_t = z * s + (1 - z) * candidate (eq-gru-state).",
-                 near={"swapped z": ((1 - z) * s + z * cand,
-                                     ("In this book's GRU z weighs the old state and 1 - z "
-                                      "the candidate; you swapped them.")),
-                       "no reset": (z * s + (1 - z) * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
-                                    "The candidate must see the state through r: W (r * s).")})
+    return judge(
+        "GRU s_t",
+        answer,
+        cell.step(p, s, x),
+        hint="Compute r and z, the candidate tanh(W (r * s) + U x + b), then "
+        "s_t = z * s + (1 - z) * candidate (eq-gru-state).",
+        near={
+            "swapped z": (
+                (1 - z) * s + z * cand,
+                (
+                    "In this book's GRU z weighs the old state and 1 - z "
+                    "the candidate; you swapped them."
+                ),
+            ),
+            "no reset": (
+                z * s + (1 - z) * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]),
+                "The candidate must see the state through r: W (r * s).",
+            ),
+        },
+    )
 
 
 def check_max_state(answer, T: int = 50) -> bool:
@@ -425,8 +595,11 @@ def check_max_state(answer, T: int = 50) -> bool:
 
     Prints right or wrong and, when wrong, a hint (never the expected value).
     """
-    return judge(f"largest |s_{T}|", answer, float(T),
-                 hint="Bound one step: how much can f * s_{t-1} keep, and how large can "
-                      "i * candidate be, when every gate is in (0, 1) and the candidate is a tanh?",
-                 near={"GRU": (1.0, ("That is the GRU's bound; the prototype adds instead of "
-                                     "averaging."))})
+    return judge(
+        f"largest |s_{T}|",
+        answer,
+        float(T),
+        hint="Bound one step: how much can f * s_{t-1} keep, and how large can "
+        "i * candidate be, when every gate is in (0, 1) and the candidate is a tanh?",
+        near={"GRU": (1.0, ("That is the GRU's bound; the prototype adds instead of averaging."))},
+    )

@@ -35,8 +35,17 @@ GATE_COLORS = {"i": "#2ca02c", "f": "#ff7f0e", "z": "#ff7f0e", "o": "#9467bd", "
 
 # Named colours for figures that are not about cells, and a cycle for series without a name.
 BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, GREY, CYAN, BLACK = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#17becf", "#222222")
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#17becf",
+    "#222222",
+)
 COLORS = (BLUE, ORANGE, GREEN, RED, PURPLE, BROWN, PINK, CYAN)
 
 # The book's matplotlib settings. Figures are drawn at 100 dpi and shown pixel-doubled on the

@@ -78,11 +78,13 @@ def truncation_run(
     k. ``checkpoints``: after these numbers of batches, also measure the accuracy (``curve``)
     on the fresh test data (64 sequences of ``4 T`` steps, ``default_rng(seed + 2000)``)."""
     if k < 1 or T < 1 or sequences < 1:
-        raise ValueError(f"k, T and sequences must be positive, got k={k}, T={T}, "
-                         f"sequences={sequences}")
+        raise ValueError(
+            f"k, T and sequences must be positive, got k={k}, T={T}, sequences={sequences}"
+        )
     if any(not 1 <= int(c) <= sequences for c in checkpoints):
-        raise ValueError(f"checkpoints must lie in 1..sequences = 1..{sequences}, "
-                         f"got {tuple(checkpoints)}")
+        raise ValueError(
+            f"checkpoints must lie in 1..sequences = 1..{sequences}, got {tuple(checkpoints)}"
+        )
     task = DelayedRecall(n_symbols, delay, T)
     test = DelayedRecall(n_symbols, delay, 4 * T).sample(np.random.default_rng(seed + 2000), 64)
     model = recall_model(n_symbols, n, np.random.default_rng(seed))
@@ -91,32 +93,60 @@ def truncation_run(
     ends = sorted({int(c) for c in checkpoints} | {sequences})
     losses, seconds, curve, done = [], 0.0, {}, 0
     for end in ends:
-        h = train(model, task, end - done, optimizer, data_rng, batch_size=B, truncate=k,
-                  online=True, progress=False)
+        h = train(
+            model,
+            task,
+            end - done,
+            optimizer,
+            data_rng,
+            batch_size=B,
+            truncate=k,
+            online=True,
+            progress=False,
+        )
         if h.diverged:
             raise RuntimeError(f"truncation_run(k={k}, seed={seed}) diverged: {h.message}")
         losses.append(h.loss)
         seconds += float(h.wall_time[-1])
         curve[end], done = model.accuracy(test), end
     loss = np.concatenate(losses)
-    return TruncationRun(k, curve[sequences], loss, seconds / len(loss), len(loss),
-                         sequences * T, tuple(checkpoints),
-                         np.array([curve[int(c)] for c in checkpoints]))
+    return TruncationRun(
+        k,
+        curve[sequences],
+        loss,
+        seconds / len(loss),
+        len(loss),
+        sequences * T,
+        tuple(checkpoints),
+        np.array([curve[int(c)] for c in checkpoints]),
+    )
 
 
-def truncation_seeds(ks=(2, 4, 5, 6, 8, 24), seeds=range(5), delay: int = 4,
-                     sequences: int = 30, checkpoints=(5, 10, 20, 30), **kw
-                     ) -> dict[int, list[TruncationRun]]:
+def truncation_seeds(
+    ks=(2, 4, 5, 6, 8, 24),
+    seeds=range(5),
+    delay: int = 4,
+    sequences: int = 30,
+    checkpoints=(5, 10, 20, 30),
+    **kw,
+) -> dict[int, list[TruncationRun]]:
     """``{k: [TruncationRun per seed]}``: for each seed, the same initial weights and batches
     for every k. ``checkpoints`` (numbers of batches, each <= ``sequences``) also record the
     accuracy along the way. Other keywords go to :func:`truncation_run`."""
     checkpoints = tuple(int(c) for c in checkpoints)
     if any(not 1 <= c <= sequences for c in checkpoints):
-        raise ValueError(f"checkpoints must lie in 1..sequences = 1..{sequences}, "
-                         f"got {checkpoints}")
-    return {int(k): [truncation_run(int(k), delay=delay, sequences=sequences, seed=int(s),
-                                    checkpoints=checkpoints, **kw) for s in seeds]
-            for k in ks}
+        raise ValueError(
+            f"checkpoints must lie in 1..sequences = 1..{sequences}, got {checkpoints}"
+        )
+    return {
+        int(k): [
+            truncation_run(
+                int(k), delay=delay, sequences=sequences, seed=int(s), checkpoints=checkpoints, **kw
+            )
+            for s in seeds
+        ]
+        for k in ks
+    }
 
 
 def accuracy_table(runs: dict[int, list[TruncationRun]]) -> dict[int, dict[str, float]]:
@@ -125,8 +155,12 @@ def accuracy_table(runs: dict[int, list[TruncationRun]]) -> dict[int, dict[str, 
     out = {}
     for k, rs in runs.items():
         acc = np.array([r.accuracy for r in rs])
-        out[k] = {"mean": float(acc.mean()), "min": float(acc.min()), "max": float(acc.max()),
-                  "updates": rs[0].updates}
+        out[k] = {
+            "mean": float(acc.mean()),
+            "min": float(acc.min()),
+            "max": float(acc.max()),
+            "updates": rs[0].updates,
+        }
     return out
 
 
@@ -153,44 +187,54 @@ def plot_truncation_seeds(runs: dict, delay: int, chance: float, curve_ks=None):
     top.set_ylim(0, 1.05)
     top.set_xlabel("truncation length k (steps per window) and number of updates made")
     top.set_ylabel("recall accuracy (fresh data)")
-    top.set_title(f"One dot per seed: the symbol from {delay} steps back is learned only when "
-                  f"k > {delay}")
+    top.set_title(
+        f"One dot per seed: the symbol from {delay} steps back is learned only when k > {delay}"
+    )
     top.legend(loc="upper left")
     curve_ks = ks if curve_ks is None else list(curve_ks)
     for color, k in zip(COLORS, curve_ks):
         acc = curves(runs[k])
         seen = np.array(runs[k][0].checkpoints)
-        bottom.plot(seen, acc.mean(axis=0), color=color, marker="o", markersize=3,
-                    label=f"k = {k}")
-        bottom.fill_between(seen, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.15,
-                            linewidth=0)
+        bottom.plot(seen, acc.mean(axis=0), color=color, marker="o", markersize=3, label=f"k = {k}")
+        bottom.fill_between(
+            seen, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.15, linewidth=0
+        )
     bottom.axhline(chance, color=RED, linestyle="--", linewidth=1)
     bottom.set_ylim(0, 1.05)
     bottom.set_xlabel("batches of sequences seen (the same data for every k)")
     bottom.set_ylabel("recall accuracy")
-    bottom.set_title("Per batch seen, long windows learn as fast as short ones (band: min-max "
-                     "over seeds)")
+    bottom.set_title(
+        "Per batch seen, long windows learn as fast as short ones (band: min-max over seeds)"
+    )
     bottom.legend(loc="lower right", ncol=2)
     short = [k for k in ks if k <= delay]
     long = [k for k in ks if k > delay]
     n_seeds = len(runs[ks[0]])
-    text = (f"Two panels. Top: dot plot of the final recall accuracy of {n_seeds} seeds against "
-            f"the window length k = {', '.join(str(k) for k in ks)}, with a dashed line at "
-            f"chance ({chance:.2f}).")
+    text = (
+        f"Two panels. Top: dot plot of the final recall accuracy of {n_seeds} seeds against "
+        f"the window length k = {', '.join(str(k) for k in ks)}, with a dashed line at "
+        f"chance ({chance:.2f})."
+    )
     if short:
-        text += (f" Windows of at most {delay} steps stay at "
-                 f"{min(table[k]['mean'] for k in short):.2f} to "
-                 f"{max(table[k]['mean'] for k in short):.2f} on average")
+        text += (
+            f" Windows of at most {delay} steps stay at "
+            f"{min(table[k]['mean'] for k in short):.2f} to "
+            f"{max(table[k]['mean'] for k in short):.2f} on average"
+        )
     if long:
-        text += (f"{';' if short else ''} longer windows reach "
-                 f"{min(table[k]['mean'] for k in long):.2f} to "
-                 f"{max(table[k]['mean'] for k in long):.2f}")
+        text += (
+            f"{';' if short else ''} longer windows reach "
+            f"{min(table[k]['mean'] for k in long):.2f} to "
+            f"{max(table[k]['mean'] for k in long):.2f}"
+        )
     first = {k: float(curves(runs[k])[:, 0].mean()) for k in curve_ks}
     checkpoint = runs[curve_ks[0]][0].checkpoints[0] if runs[curve_ks[0]][0].checkpoints else 0
-    text += (f". Bottom: line plot of the mean accuracy against the number of batches seen, "
-             f"one line per k; after {checkpoint} batches the mean accuracy ranges from "
-             f"{min(first.values()):.2f} (k = {min(first, key=first.get)}) to "
-             f"{max(first.values()):.2f} (k = {max(first, key=first.get)}).")
+    text += (
+        f". Bottom: line plot of the mean accuracy against the number of batches seen, "
+        f"one line per k; after {checkpoint} batches the mean accuracy ranges from "
+        f"{min(first.values()):.2f} (k = {min(first, key=first.get)}) to "
+        f"{max(first.values()):.2f} (k = {max(first, key=first.get)})."
+    )
     return describe(fig, text)
 
 
@@ -204,8 +248,13 @@ def check_min_truncation(delay: int, answer: int) -> bool:
     expected = delay + 1
     if value == expected:
         return verdict(name, True)
-    hint = ("Too short: " if value < expected else "Longer windows work too, but that is not "
-            "the shortest: ")
-    hint += (f"count the steps from the input at step t to the target at step t + {delay}, "
-             "both included.")
+    hint = (
+        "Too short: "
+        if value < expected
+        else "Longer windows work too, but that is not the shortest: "
+    )
+    hint += (
+        f"count the steps from the input at step t to the target at step t + {delay}, "
+        "both included."
+    )
     return verdict(name, False, hint)

@@ -28,16 +28,35 @@ BLANK = "_"
 def _box(ax, x, y, w, h, text, color):
     from matplotlib.patches import FancyBboxPatch
 
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
-                                facecolor=color, edgecolor="black", linewidth=1.2))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle="round,pad=0.02",
+            facecolor=color,
+            edgecolor="black",
+            linewidth=1.2,
+        )
+    )
     ax.text(x, y, text, ha="center", va="center")
 
 
 def _arrow(ax, start, end, color="black"):
     from matplotlib.patches import FancyArrowPatch
 
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color=color,
-                                 linewidth=1.4, shrinkA=0, shrinkB=0))
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=14,
+            color=color,
+            linewidth=1.4,
+            shrinkA=0,
+            shrinkB=0,
+        )
+    )
 
 
 def plot_loop_and_unrolled(T: int = 4, ax=None):
@@ -62,13 +81,18 @@ def plot_loop_and_unrolled(T: int = 4, ax=None):
     _arrow(ax, (0.9, 0.4), (0.9, 1.1))
     _arrow(ax, (0.9, 1.9), (0.9, 2.6))
     ax.plot([1.45, 1.95, 1.95], [1.7, 1.7, 1.3], color=BLUE, linewidth=1.4)  # out, down ...
-    _arrow(ax, (1.95, 1.3), (1.45, 1.3), color=BLUE)                        # ... and back in
+    _arrow(ax, (1.95, 1.3), (1.45, 1.3), color=BLUE)  # ... and back in
     ax.text(2.05, 1.5, "new state $s_t$\nreplaces $s_{t-1}$", color=BLUE, va="center")
     ax.text(0.9, 3.3, "single-cell loop", ha="center", weight="bold")
     ax.plot([3.55, 3.55], [0.0, 3.3], color=GREY, linewidth=0.8, linestyle=":")
     # right: unrolled
-    ax.text(x0 + dx * (T - 1) / 2, 3.3, f"unrolled over {T} steps (the same weights in every copy)",
-            ha="center", weight="bold")
+    ax.text(
+        x0 + dx * (T - 1) / 2,
+        3.3,
+        f"unrolled over {T} steps (the same weights in every copy)",
+        ha="center",
+        weight="bold",
+    )
     _box(ax, x0 - 1.3, 1.5, 0.55, 0.45, r"$s_0$", "#eeeeee")
     for t in range(1, T + 1):
         x = x0 + dx * (t - 1)
@@ -80,11 +104,16 @@ def plot_loop_and_unrolled(T: int = 4, ax=None):
         start = x0 - 1.3 + 0.3 if t == 1 else x - dx + 0.55
         _arrow(ax, (start, 1.5), (x - 0.55, 1.5), color=BLUE)
         ax.text((start + x - 0.55) / 2, 1.6, f"$s_{t - 1}$", color=BLUE, ha="center")
-    return describe(fig, (
-        f"Diagram of one RNN drawn two ways. Left: a single cell with input x_t below, output "
-        f"y_t above, and its new state s_t looping back to replace s_(t-1). Right: the same "
-        f"cell copied for {T} time steps, inputs x_1 to x_{T} below, outputs y_1 to y_{T} above, "
-        f"the state passed from copy to copy, starting from s_0."))
+    return describe(
+        fig,
+        (
+            f"Diagram of one RNN drawn two ways. Left: a single cell with input x_t below, output "
+            f"y_t above, and its new state s_t looping back to replace s_(t-1). Right: the same "
+            f"cell copied for {T} time steps, inputs x_1 to x_{T} below, outputs y_1 to y_{T} "
+            "above, "
+            f"the state passed from copy to copy, starting from s_0."
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,8 +140,10 @@ def check_vanilla_step(step_fn) -> bool:
     on random numbers (every parameter random, the bias too: :func:`rnnlib.random_cell`)."""
     name = "vanilla step"
     if not callable(step_fn):
-        print(f"{name}: not yet. Pass your function itself, e.g. check_vanilla_step(my_step); "
-              f"got {type(step_fn).__name__}.")
+        print(
+            f"{name}: not yet. Pass your function itself, e.g. check_vanilla_step(my_step); "
+            f"got {type(step_fn).__name__}."
+        )
         return False
     rng = np.random.default_rng(123)
     cell = random_cell("vanilla", 3, 5, rng, scale=0.5)
@@ -128,17 +159,23 @@ def check_vanilla_step(step_fn) -> bool:
         return verdict(name, False, "Your function returned None: did you forget `return`?")
     # Common slips, recognised by what they compute.
     slips = {
-        "W not transposed": (np.tanh(s @ W + x @ U.T + b),
-                             "The state term uses W transposed: with states as rows, W s "
-                             "becomes s @ W.T."),
+        "W not transposed": (
+            np.tanh(s @ W + x @ U.T + b),
+            "The state term uses W transposed: with states as rows, W s becomes s @ W.T.",
+        ),
         "no tanh": (s @ W.T + x @ U.T + b, "The values are not squashed: apply tanh to the sum."),
         "no bias": (np.tanh(s @ W.T + x @ U.T), "The bias b is missing."),
         "no input": (np.tanh(s @ W.T + b), "The input term U x is missing."),
         "no state": (np.tanh(x @ U.T + b), "The state term W s is missing."),
     }
-    return judge(name, got, cell.step(p, s, x),
-                 "Compare each term with s_t = tanh(W s_{t-1} + U x_t + b); states and inputs "
-                 "are rows, so products use W.T and U.T.", near=slips)
+    return judge(
+        name,
+        got,
+        cell.step(p, s, x),
+        "Compare each term with s_t = tanh(W s_{t-1} + U x_t + b); states and inputs "
+        "are rows, so products use W.T and U.T.",
+        near=slips,
+    )
 
 
 def check_schedule_length(source_words: int, target_words: int, answer: int) -> bool:
@@ -152,10 +189,14 @@ def check_schedule_length(source_words: int, target_words: int, answer: int) -> 
     if value == expected:
         return verdict(name, True)
     if value < expected:
-        hint = ("Too few. Count the reading steps, the step that receives the blank (it already "
-                "emits the first word), the other writing steps, and the step that emits the "
-                "closing blank.")
+        hint = (
+            "Too few. Count the reading steps, the step that receives the blank (it already "
+            "emits the first word), the other writing steps, and the step that emits the "
+            "closing blank."
+        )
     else:
-        hint = ("Too many. The step that receives the blank input also emits the first word "
-                "of the translation: it is one step, not two.")
+        hint = (
+            "Too many. The step that receives the blank input also emits the first word "
+            "of the translation: it is one step, not two."
+        )
     return verdict(name, False, hint)

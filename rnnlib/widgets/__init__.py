@@ -45,8 +45,7 @@ class View:
 
         # A bare Figure (not pyplot): the notebook's inline backend shows nothing by itself and
         # no global state is touched.
-        self.figure = Figure(figsize=figsize, dpi=self.dpi, facecolor="white",
-                             layout="constrained")
+        self.figure = Figure(figsize=figsize, dpi=self.dpi, facecolor="white", layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(nrows, ncols, squeeze=False, **subplot_kw)
         self._dynamic: list = []
@@ -76,8 +75,15 @@ class View:
     def _frame(self) -> tuple:
         """What the frame looks like: limits, scales and texts of every axes."""
         return tuple(
-            (ax.get_xlim(), ax.get_ylim(), ax.get_yscale(), ax.get_title(), ax.get_xlabel(),
-             ax.get_ylabel(), tuple(t.get_text() for t in ax.texts if t not in self._dynamic))
+            (
+                ax.get_xlim(),
+                ax.get_ylim(),
+                ax.get_yscale(),
+                ax.get_title(),
+                ax.get_xlabel(),
+                ax.get_ylabel(),
+                tuple(t.get_text() for t in ax.texts if t not in self._dynamic),
+            )
             for ax in self.figure.axes
         )
 
@@ -101,8 +107,9 @@ class View:
 
         self.render()
         width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw",
-                                 "RGBA", 0, 1)
+        image = Image.frombuffer(
+            "RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
@@ -122,8 +129,9 @@ def _round_up(value: float) -> float:
     return float(f"1e{exponent + 2}")
 
 
-def stable_limits(ax, low: float, high: float, axis: str = "y", log: bool = False,
-                  pad: float = 0.05) -> None:
+def stable_limits(
+    ax, low: float, high: float, axis: str = "y", log: bool = False, pad: float = 0.05
+) -> None:
     """Set limits holding [low, high], padded by ``pad`` of the span and widened to round values.
 
     The limits are a function of the data alone (not of the settings shown before), so a
@@ -179,8 +187,15 @@ class LiveWidget:
     widget displays its static version; otherwise the grid is not used.
     """
 
-    def __init__(self, controls: dict, compute: Callable[..., Any], view: View, layout=None,
-                 static_grid: dict | None = None, alt: str = ""):
+    def __init__(
+        self,
+        controls: dict,
+        compute: Callable[..., Any],
+        view: View,
+        layout=None,
+        static_grid: dict | None = None,
+        alt: str = "",
+    ):
         import ipywidgets as w
 
         from . import static
@@ -231,7 +246,9 @@ class LiveWidget:
                 self.image.value = self.view.png()
             self.status.value = ""
         except Exception as error:  # show it in the page, then let the kernel log it too
-            self.status.value = f"<span style='color:#b00'>Error: {type(error).__name__}: {error}</span>"
+            self.status.value = (
+                f"<span style='color:#b00'>Error: {type(error).__name__}: {error}</span>"
+            )
             raise
 
     def _repr_mimebundle_(self, **kwargs):

@@ -46,14 +46,16 @@ from typing import Any
 import numpy as np
 
 ENV = "WM_STATIC_WIDGETS"
-FORMAT = 1                    # bump when the payload layout changes (part of the cache key)
-WIDTH_PX = 786                # the frame is drawn this wide: the book's text column, so a
-                              # 1x screen never shows it enlarged
-TILE = 32                     # frame tiles, in pixels
-QUANTUM = 4                   # path coordinates are stored in 1/4 pixel
+FORMAT = 1  # bump when the payload layout changes (part of the cache key)
+WIDTH_PX = 786  # the frame is drawn this wide: the book's text column, so a
+# 1x screen never shows it enlarged
+TILE = 32  # frame tiles, in pixels
+QUANTUM = 4  # path coordinates are stored in 1/4 pixel
 MAX_SETTINGS = 5000
-NOTICE = ("static preview: every setting on this page was computed when the site was built; "
-          "run the notebook to explore freely")
+NOTICE = (
+    "static preview: every setting on this page was computed when the site was built; "
+    "run the notebook to explore freely"
+)
 MODULE = "wm-static-widgets"
 MODULE_VERSION = "1.0.0"
 
@@ -98,11 +100,11 @@ class Axis:
 
     name: str
     kind: str
-    values: list          # what compute() receives
-    initial: int          # index of the control's initial value
-    labels: list          # what the front end compares with the model (index or number)
+    values: list  # what compute() receives
+    initial: int  # index of the control's initial value
+    labels: list  # what the front end compares with the model (index or number)
     log_base: float | None = None
-    when: dict | None = None   # see Step.when
+    when: dict | None = None  # see Step.when
 
 
 def _is_option_control(control) -> bool:
@@ -121,13 +123,17 @@ def control_axis(name: str, control, spec) -> Axis:
         raise TypeError("a Fixed control has no axis")
     if _is_option_control(control):
         if spec is not None:
-            raise TypeError(f"control {name!r} has options; it takes every option on the site "
-                            f"(or Fixed(reason)), got {spec!r}")
+            raise TypeError(
+                f"control {name!r} has options; it takes every option on the site "
+                f"(or Fixed(reason)), got {spec!r}"
+            )
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return Axis(name, "index", options, int(control.index), list(range(len(options))))
     if not (hasattr(control, "min") and hasattr(control, "max") and hasattr(control, "step")):
-        raise TypeError(f"control {name!r} ({type(control).__name__}) is neither a slider nor "
-                        "a control with options; declare it Fixed(reason)")
+        raise TypeError(
+            f"control {name!r} ({type(control).__name__}) is neither a slider nor "
+            "a control with options; declare it Fixed(reason)"
+        )
     step = float(spec.step) if isinstance(spec, Step) else float(control.step)
     if step <= 0:
         raise ValueError(f"control {name!r}: step must be positive, got {step}")
@@ -135,9 +141,11 @@ def control_axis(name: str, control, spec) -> Axis:
     hi = float(spec.max) if isinstance(spec, Step) and spec.max is not None else float(control.max)
     parts = (hi - lo) / step
     if abs(parts - round(parts)) > 1e-6:
-        raise ValueError(f"control {name!r}: from {lo:g} to {hi:g} is not a whole number of "
-                         f"steps of {step:g}; the slider's end would not be on the grid (give "
-                         "Step(step, min=..., max=...))")
+        raise ValueError(
+            f"control {name!r}: from {lo:g} to {hi:g} is not a whole number of "
+            f"steps of {step:g}; the slider's end would not be on the grid (give "
+            "Step(step, min=..., max=...))"
+        )
     count = round(parts) + 1
     exponents = [_round(lo + k * step, step) for k in range(count)]
     integer = isinstance(control.value, int) and not isinstance(control.value, bool)
@@ -150,12 +158,13 @@ def control_axis(name: str, control, spec) -> Axis:
         start = float(control.value)
     hits = [k for k, e in enumerate(exponents) if abs(e - start) <= 1e-9 * max(1.0, abs(start))]
     if not hits:
-        raise ValueError(f"control {name!r}: its initial value {control.value!r} is not on the "
-                         f"site's grid {values} (min {control.min}, step {step}); choose a step "
-                         "that reaches it")
+        raise ValueError(
+            f"control {name!r}: its initial value {control.value!r} is not on the "
+            f"site's grid {values} (min {control.min}, step {step}); choose a step "
+            "that reaches it"
+        )
     when = dict(spec.when) if isinstance(spec, Step) and spec.when else None
-    return Axis(name, "value", values, hits[0], list(values), float(base) if base else None,
-                when)
+    return Axis(name, "value", values, hits[0], list(values), float(base) if base else None, when)
 
 
 # -- serializing what a view draws --------------------------------------------------------------
@@ -179,7 +188,7 @@ class _Ops:
 
     def __init__(self, width: int, height: int, dpi: float):
         self.width, self.height, self.dpi = width, height, dpi
-        self.fonts: dict[str, dict] = {}     # font file -> {"name", "chars"}
+        self.fonts: dict[str, dict] = {}  # font file -> {"name", "chars"}
 
     def px(self, points: float) -> float:
         return points * self.dpi / 72.0
@@ -191,8 +200,14 @@ class _Ops:
         full = affine.transform_path(full)
         margin = 2 * stroke_width + 2
         box = (-margin, -margin, self.width + margin, self.height + margin)
-        cleaned = full.cleaned(remove_nans=True, clip=box, simplify=simplify, curves=True,
-                               snap=snap, stroke_width=stroke_width)
+        cleaned = full.cleaned(
+            remove_nans=True,
+            clip=box,
+            simplify=simplify,
+            curves=True,
+            snap=snap,
+            stroke_width=stroke_width,
+        )
         vertices, codes = cleaned.vertices, cleaned.codes
         keep = codes != 0  # STOP
         vertices, codes = vertices[keep], codes[keep]
@@ -222,21 +237,26 @@ class _Ops:
         tpath, affine = line._get_transformed_path().get_transformed_path_and_affine()
         lw = self.px(line.get_linewidth())
         path = affine.transform_path(tpath)
-        op = self._path(path, _identity(), self._clip(line), lw, line.get_snap(),
-                        path.should_simplify)
+        op = self._path(
+            path, _identity(), self._clip(line), lw, line.get_snap(), path.should_simplify
+        )
         if len(op["xy"]) < 2:  # nothing left inside the canvas
             return []
         offset, dashes = line._dash_pattern
         solid = dashes is None
-        op.update({
-            "t": "path", "stroke": _rgba(line.get_color(), line.get_alpha()), "fill": None,
-            "lw": round(lw, 4),
-            "dash": None if solid else [round(self.px(d), 4) for d in dashes],
-            "dash_offset": 0 if solid else round(self.px(offset), 4),
-            "cap": line.get_solid_capstyle() if solid else line.get_dash_capstyle(),
-            "join": line.get_solid_joinstyle() if solid else line.get_dash_joinstyle(),
-            "clip": self._clip(line),
-        })
+        op.update(
+            {
+                "t": "path",
+                "stroke": _rgba(line.get_color(), line.get_alpha()),
+                "fill": None,
+                "lw": round(lw, 4),
+                "dash": None if solid else [round(self.px(d), 4) for d in dashes],
+                "dash_offset": 0 if solid else round(self.px(offset), 4),
+                "cap": line.get_solid_capstyle() if solid else line.get_dash_capstyle(),
+                "join": line.get_solid_joinstyle() if solid else line.get_dash_joinstyle(),
+                "clip": self._clip(line),
+            }
+        )
         return [op] if op["stroke"] else []
 
     def patch(self, patch) -> list[dict]:
@@ -247,18 +267,25 @@ class _Ops:
         stroke = _rgba(patch.get_edgecolor()) if lw > 0 else None
         if fill is None and stroke is None:
             return []
-        op = self._path(patch.get_path(), patch.get_transform(), self._clip(patch), lw,
-                        patch.get_snap(), False)
+        op = self._path(
+            patch.get_path(), patch.get_transform(), self._clip(patch), lw, patch.get_snap(), False
+        )
         if len(op["xy"]) < 2:
             return []
         offset, dashes = patch._dash_pattern
-        op.update({
-            "t": "path", "stroke": stroke, "fill": fill, "lw": round(lw, 4),
-            "dash": None if dashes is None else [round(self.px(d), 4) for d in dashes],
-            "dash_offset": 0 if dashes is None else round(self.px(offset), 4),
-            "cap": patch.get_capstyle(), "join": patch.get_joinstyle(),
-            "clip": self._clip(patch),
-        })
+        op.update(
+            {
+                "t": "path",
+                "stroke": stroke,
+                "fill": fill,
+                "lw": round(lw, 4),
+                "dash": None if dashes is None else [round(self.px(d), 4) for d in dashes],
+                "dash_offset": 0 if dashes is None else round(self.px(offset), 4),
+                "cap": patch.get_capstyle(),
+                "join": patch.get_joinstyle(),
+                "clip": self._clip(patch),
+            }
+        )
         return [op]
 
     def text(self, text, renderer) -> list[dict]:
@@ -275,8 +302,9 @@ class _Ops:
         x, y = text.get_transform().transform(text.get_unitless_position())
         prop = text.get_fontproperties()
         font_file = findfont(prop)
-        font = self.fonts.setdefault(font_file, {"name": f"wm-font-{len(self.fonts)}",
-                                                 "chars": set()})
+        font = self.fonts.setdefault(
+            font_file, {"name": f"wm-font-{len(self.fonts)}", "chars": set()}
+        )
         ha = text.get_horizontalalignment()
         angle = text.get_rotation()
         if angle % 360:
@@ -288,12 +316,19 @@ class _Ops:
             font["chars"].update(line)
             anchor = dx + (w / 2 if ha == "center" else w if ha == "right" else 0.0)
             lines.append([line, round(x + anchor, 3), round(self.height - (y + dy), 3)])
-        ops.append({
-            "t": "text", "lines": lines, "align": ha if ha in ("center", "right") else "left",
-            "size": round(self.px(prop.get_size_in_points()), 4), "font": font["name"],
-            "weight": str(prop.get_weight()), "style": prop.get_style(),
-            "color": _rgba(text.get_color(), text.get_alpha()), "clip": self._clip(text),
-        })
+        ops.append(
+            {
+                "t": "text",
+                "lines": lines,
+                "align": ha if ha in ("center", "right") else "left",
+                "size": round(self.px(prop.get_size_in_points()), 4),
+                "font": font["name"],
+                "weight": str(prop.get_weight()),
+                "style": prop.get_style(),
+                "color": _rgba(text.get_color(), text.get_alpha()),
+                "clip": self._clip(text),
+            }
+        )
         return ops
 
     def image(self, image) -> list[dict]:
@@ -305,21 +340,30 @@ class _Ops:
         # column 0 at its left. Where they land on the canvas says which way to flip.
         row0 = top_y if image.origin == "upper" else bottom_y
         row_last = bottom_y if image.origin == "upper" else top_y
-        (cx0, ry0), (cx1, ry1) = image.get_transform().transform([[left_x, row0],
-                                                                  [right_x, row_last]])
+        (cx0, ry0), (cx1, ry1) = image.get_transform().transform(
+            [[left_x, row0], [right_x, row_last]]
+        )
         if cx1 < cx0:
             rgba = rgba[:, ::-1]
         if ry0 < ry1:  # display y grows upwards: row 0 below the last row
             rgba = rgba[::-1]
         left, right = sorted((cx0, cx1))
         bottom, top = sorted((ry0, ry1))
-        return [{
-            "t": "image", "rgba": np.ascontiguousarray(rgba, dtype=np.uint8),
-            "box": [round(left, 3), round(self.height - top, 3), round(right - left, 3),
-                    round(top - bottom, 3)],
-            "smooth": image.get_interpolation() not in ("nearest", "none", "antialiased"),
-            "alpha": image.get_alpha(), "clip": self._clip(image),
-        }]
+        return [
+            {
+                "t": "image",
+                "rgba": np.ascontiguousarray(rgba, dtype=np.uint8),
+                "box": [
+                    round(left, 3),
+                    round(self.height - top, 3),
+                    round(right - left, 3),
+                    round(top - bottom, 3),
+                ],
+                "smooth": image.get_interpolation() not in ("nearest", "none", "antialiased"),
+                "alpha": image.get_alpha(),
+                "clip": self._clip(image),
+            }
+        ]
 
     def artist(self, artist, figure, renderer) -> list[dict]:
         from matplotlib.image import AxesImage
@@ -372,7 +416,7 @@ class _Frames:
     def __init__(self):
         self.tiles: dict[bytes, int] = {}
         self.tile_pixels: list[np.ndarray] = []
-        self.frames: list[np.ndarray] = []   # per frame: (rows, cols) tile ids
+        self.frames: list[np.ndarray] = []  # per frame: (rows, cols) tile ids
         self.by_key: dict[Any, int] = {}
 
     def add(self, key, rgb: np.ndarray) -> int:
@@ -385,7 +429,7 @@ class _Frames:
         ids = np.empty((rows, cols), np.uint16)
         for r in range(rows):
             for c in range(cols):
-                tile = padded[r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE]
+                tile = padded[r * TILE : (r + 1) * TILE, c * TILE : (c + 1) * TILE]
                 digest = hashlib.blake2b(tile.tobytes(), digest_size=16).digest()
                 if digest not in self.tiles:
                     self.tiles[digest] = len(self.tile_pixels)
@@ -404,7 +448,7 @@ class _Frames:
         atlas = np.full((rows * TILE, cols * TILE, 3), 255, np.uint8)
         for k, tile in enumerate(self.tile_pixels):
             r, c = divmod(k, cols)
-            atlas[r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE] = tile
+            atlas[r * TILE : (r + 1) * TILE, c * TILE : (c + 1) * TILE] = tile
         buffer = io.BytesIO()
         Image.fromarray(atlas).save(buffer, format="png", optimize=True)
         return buffer.getvalue(), cols
@@ -460,8 +504,10 @@ def declared_grid(widget) -> Declared:
     spec = getattr(widget, "static_grid", None) or {}
     unknown = set(spec) - set(widget.controls)
     if unknown:
-        raise ValueError(f"static grid names {sorted(unknown)}, which are not controls of the "
-                         f"widget ({sorted(widget.controls)})")
+        raise ValueError(
+            f"static grid names {sorted(unknown)}, which are not controls of the "
+            f"widget ({sorted(widget.controls)})"
+        )
     axes, fixed = [], {}
     for name, control in widget.controls.items():
         entry = spec.get(name)
@@ -484,8 +530,11 @@ def _settings(widget, grid: Declared):
         disabled = {n for n, c in controls.items() if getattr(c, "disabled", False)}
         disabled |= set(grid.fixed)
         # sliders precomputed only for some options: at their initial value otherwise
-        disabled |= {a.name for a in slider_axes if a.when and any(
-            controls[k].value != v for k, v in a.when.items())}
+        disabled |= {
+            a.name
+            for a in slider_axes
+            if a.when and any(controls[k].value != v for k, v in a.when.items())
+        }
         free = [a for a in slider_axes if a.name not in disabled]
         for picks in itertools.product(*[range(len(a.values)) for a in free]):
             index = {a.name: k for a, k in zip(option_axes, combo)}
@@ -549,7 +598,8 @@ class _Encoder:
             arrays.append((op["rgba"], "u1"))
         digest = hashlib.blake2b(
             json.dumps(meta, sort_keys=True).encode() + b"".join(a.tobytes() for a, _ in arrays),
-            digest_size=16).digest()
+            digest_size=16,
+        ).digest()
         if digest in self.op_ids:
             return self.op_ids[digest]
         stored = []
@@ -655,12 +705,13 @@ def precompute(widget, width_px: int = WIDTH_PX) -> Precomputed:
                 frame = frames.add(view._frame_key, frame_pixels(view))
                 assert view._frame_key == view._frame()
             settings[",".join(map(str, key))] = [frame, [encoder.op(op) for op in ops]]
-            combo = ",".join(str(key[grid.axes.index(a)]) for a in grid.axes
-                             if a.kind == "index")
+            combo = ",".join(str(key[grid.axes.index(a)]) for a in grid.axes if a.kind == "index")
             combos[combo] = sorted(n for n in disabled if n not in grid.fixed)
             if len(settings) > MAX_SETTINGS:
-                raise ValueError(f"static grid of more than {MAX_SETTINGS} settings; declare "
-                                 "coarser steps or Fixed controls")
+                raise ValueError(
+                    f"static grid of more than {MAX_SETTINGS} settings; declare "
+                    "coarser steps or Fixed controls"
+                )
         view._frame_key = None  # the next live render draws its frame afresh
         for name, index in initial_index.items():
             widget.controls[name].index = index
@@ -668,26 +719,57 @@ def precompute(widget, width_px: int = WIDTH_PX) -> Precomputed:
             widget.controls[name].value = value
     atlas, atlas_cols = frames.atlas_png()
     header = {
-        "format": FORMAT, "width": width, "height": height, "dpi": dpi, "quantum": QUANTUM,
-        "tile": TILE, "atlas": encoder.blob(atlas), "atlas_cols": atlas_cols,
-        "frames": [[f.shape[0], f.shape[1], *encoder.blob(f.astype("<u2").tobytes())]
-                   for f in frames.frames],
-        "controls": [{"name": a.name, "kind": a.kind, "labels": a.labels,
-                      "log": a.log_base, "initial": a.initial, "when": a.when}
-                     for a in grid.axes],
+        "format": FORMAT,
+        "width": width,
+        "height": height,
+        "dpi": dpi,
+        "quantum": QUANTUM,
+        "tile": TILE,
+        "atlas": encoder.blob(atlas),
+        "atlas_cols": atlas_cols,
+        "frames": [
+            [f.shape[0], f.shape[1], *encoder.blob(f.astype("<u2").tobytes())]
+            for f in frames.frames
+        ],
+        "controls": [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "labels": a.labels,
+                "log": a.log_base,
+                "initial": a.initial,
+                "when": a.when,
+            }
+            for a in grid.axes
+        ],
         "options": option_names,
         "combos": combos,
         "settings": settings,
         "fonts": [],
     }
     for font in _subset_fonts(fonts):
-        header["fonts"].append({"name": font["name"], "family": font["family"],
-                                "data": encoder.blob(font["data"]) if font["data"] else None})
+        header["fonts"].append(
+            {
+                "name": font["name"],
+                "family": font["family"],
+                "data": encoder.blob(font["data"]) if font["data"] else None,
+            }
+        )
     payload = encoder.pack(header)
     key = hashlib.sha256(payload).hexdigest()[:20]
-    return Precomputed(payload, key, len(settings), len(frames.frames), len(encoder.ops),
-                       time.perf_counter() - start, width, height,
-                       tuple(a.initial for a in grid.axes), grid.fixed, grid.axes)
+    return Precomputed(
+        payload,
+        key,
+        len(settings),
+        len(frames.frames),
+        len(encoder.ops),
+        time.perf_counter() - start,
+        width,
+        height,
+        tuple(a.initial for a in grid.axes),
+        grid.fixed,
+        grid.axes,
+    )
 
 
 def decode(payload: bytes) -> tuple[dict, bytes]:
@@ -696,7 +778,7 @@ def decode(payload: bytes) -> tuple[dict, bytes]:
     if raw[:4] != b"WMSW":
         raise ValueError("not a static-widget payload (no WMSW magic)")
     (n,) = struct.unpack("<I", raw[4:8])
-    header = json.loads(raw[8:8 + n].decode())
+    header = json.loads(raw[8 : 8 + n].decode())
     body_start = 8 + n + ((-(8 + n)) % 8)
     return header, raw[body_start:]
 
@@ -709,17 +791,22 @@ def decoded_ops(header: dict, body: bytes, setting_key: str) -> tuple[int, list[
         meta = dict(header["ops"][i])
         arrays = meta.pop("arrays")
         if meta["t"] == "path":
-            columns = [np.frombuffer(body[start:start + length], np.dtype(dtype)).astype(np.int64)
-                       for dtype, start, length in arrays[:2]]
+            columns = [
+                np.frombuffer(body[start : start + length], np.dtype(dtype)).astype(np.int64)
+                for dtype, start, length in arrays[:2]
+            ]
             p0 = np.array(meta.pop("p0"), np.int64)
             steps = np.stack(columns, axis=1).reshape(-1, 2)
             meta["xy"] = np.vstack([p0[None, :], p0 + np.cumsum(steps, axis=0)])
-            meta["codes"] = (np.frombuffer(body[arrays[2][1]:arrays[2][1] + arrays[2][2]],
-                                           np.uint8) if len(arrays) > 2 else None)
+            meta["codes"] = (
+                np.frombuffer(body[arrays[2][1] : arrays[2][1] + arrays[2][2]], np.uint8)
+                if len(arrays) > 2
+                else None
+            )
         elif meta["t"] == "image":
             _, start, length = arrays[0]
             h, w = meta.pop("shape")
-            meta["rgba"] = np.frombuffer(body[start:start + length], np.uint8).reshape(h, w, 4)
+            meta["rgba"] = np.frombuffer(body[start : start + length], np.uint8).reshape(h, w, 4)
         out.append(meta)
     return frame, out
 
@@ -729,17 +816,18 @@ def frame_from_tiles(header: dict, body: bytes, index: int) -> np.ndarray:
     from PIL import Image
 
     start, length = header["atlas"]
-    atlas = np.asarray(Image.open(io.BytesIO(body[start:start + length])).convert("RGB"))
+    atlas = np.asarray(Image.open(io.BytesIO(body[start : start + length])).convert("RGB"))
     rows, cols, fstart, flength = header["frames"][index]
-    ids = np.frombuffer(body[fstart:fstart + flength], "<u2").reshape(rows, cols)
+    ids = np.frombuffer(body[fstart : fstart + flength], "<u2").reshape(rows, cols)
     t, per_row = header["tile"], header["atlas_cols"]
     out = np.empty((rows * t, cols * t, 3), np.uint8)
     for r in range(rows):
         for c in range(cols):
             ar, ac = divmod(int(ids[r, c]), per_row)
-            out[r * t:(r + 1) * t, c * t:(c + 1) * t] = atlas[ar * t:(ar + 1) * t,
-                                                               ac * t:(ac + 1) * t]
-    return out[:header["height"], :header["width"]]
+            out[r * t : (r + 1) * t, c * t : (c + 1) * t] = atlas[
+                ar * t : (ar + 1) * t, ac * t : (ac + 1) * t
+            ]
+    return out[: header["height"], : header["width"]]
 
 
 # -- the widget the page shows ------------------------------------------------------------------
@@ -769,7 +857,9 @@ def cache_key(widget) -> str:
         for k in sorted(op):
             value = op[k]
             digest.update(k.encode())
-            digest.update(value.tobytes() if isinstance(value, np.ndarray) else repr(value).encode())
+            digest.update(
+                value.tobytes() if isinstance(value, np.ndarray) else repr(value).encode()
+            )
     return digest.hexdigest()[:24]
 
 
@@ -787,9 +877,16 @@ def payload_file(widget, folder: Path | None = None) -> tuple[Path, dict, bool]:
     tmp = target.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(result.payload)
     tmp.replace(target)
-    info = {"settings": result.settings, "frames": result.frames, "ops": result.ops,
-            "seconds": round(result.seconds, 2), "bytes": len(result.payload),
-            "width": result.width, "height": result.height, "view": type(widget.view).__name__}
+    info = {
+        "settings": result.settings,
+        "frames": result.frames,
+        "ops": result.ops,
+        "seconds": round(result.seconds, 2),
+        "bytes": len(result.payload),
+        "width": result.width,
+        "height": result.height,
+        "view": type(widget.view).__name__,
+    }
     info_file.write_text(json.dumps(info))
     return target, info, False
 
@@ -821,23 +918,35 @@ def static_widget(widget) -> Any:
             control.continuous_update = True
     for name in grid.fixed:
         widget.controls[name].disabled = True
-    reasons = [f"<b>{_label(widget.controls[n], n)}</b> fixed at {_shown(widget.controls[n])}: "
-               f"{reason}" for n, reason in grid.fixed.items()]
-    sometimes = [f"<b>{_label(widget.controls[a.name], a.name)}</b>: "
-                 f"{_spec(widget, a.name).reason}" for a in grid.axes if a.when]
+    reasons = [
+        f"<b>{_label(widget.controls[n], n)}</b> fixed at {_shown(widget.controls[n])}: {reason}"
+        for n, reason in grid.fixed.items()
+    ]
+    sometimes = [
+        f"<b>{_label(widget.controls[a.name], a.name)}</b>: {_spec(widget, a.name).reason}"
+        for a in grid.axes
+        if a.when
+    ]
     note = w.HTML(
         "<div class='wm-static-note' style='font-size:0.85em;line-height:1.35;color:#555'>"
         + "".join(f"<div class='wm-static-fixed'>{r}</div>" for r in reasons)
         + "".join(f"<div class='wm-static-conditional'>{r}</div>" for r in sometimes)
-        + f"<div class='wm-static-notice'><i>{NOTICE}</i></div></div>")
-    figure = _widget_class()(controls=list(widget.controls.values()),
-                             names=list(widget.controls), src=target.name,
-                             frame_width=info["width"], frame_height=info["height"],
-                             description=widget.alt_text())
-    _log(f"{info.get('view', type(widget.view).__name__)}: {info['settings']} settings, "
-         f"{info['frames']} frames, {info['bytes'] / 1024:.0f} KB gzip, "
-         f"{'reused' if cached else 'computed in {:.1f} s'.format(info['seconds'])}; "
-         f"{time.perf_counter() - start:.1f} s in all")
+        + f"<div class='wm-static-notice'><i>{NOTICE}</i></div></div>"
+    )
+    figure = _widget_class()(
+        controls=list(widget.controls.values()),
+        names=list(widget.controls),
+        src=target.name,
+        frame_width=info["width"],
+        frame_height=info["height"],
+        description=widget.alt_text(),
+    )
+    _log(
+        f"{info.get('view', type(widget.view).__name__)}: {info['settings']} settings, "
+        f"{info['frames']} frames, {info['bytes'] / 1024:.0f} KB gzip, "
+        f"{'reused' if cached else 'computed in {:.1f} s'.format(info['seconds'])}; "
+        f"{time.perf_counter() - start:.1f} s in all"
+    )
     return w.VBox([widget.layout_box, note, figure], layout=w.Layout(width="100%"))
 
 

@@ -52,10 +52,10 @@ def test_per_step_contributions_are_each_steps_own_gradient(activation):
     direction, h = rng.normal(size=(5, 5)), 1e-6
     W = cell.params["W"]
     for t in range(1, T + 1):
-        numeric = (loss_with_W_at(t, W + h * direction)
-                   - loss_with_W_at(t, W - h * direction)) / (2 * h)
-        assert numeric == pytest.approx(float((parts[t - 1] * direction).sum()), rel=1e-6,
-                                        abs=1e-8)
+        numeric = (loss_with_W_at(t, W + h * direction) - loss_with_W_at(t, W - h * direction)) / (
+            2 * h
+        )
+        assert numeric == pytest.approx(float((parts[t - 1] * direction).sum()), rel=1e-6, abs=1e-8)
 
 
 def test_recent_early_split_and_the_random_baseline():
@@ -117,13 +117,16 @@ def test_exercise_checks_never_print_the_expected_value(capsys, numbers_in):
     assert "not yet" in out and len(out.strip()) > len("x: not yet.")  # a hint is given
     for value in (x for v in grads.values() for x in np.ravel(v)):
         for shown in numbers_in(out):
-            assert not np.isclose(shown, value, rtol=1e-3, atol=1e-4) or abs(value) < 1e-9, \
-                (out, value)
+            assert not np.isclose(shown, value, rtol=1e-3, atol=1e-4) or abs(value) < 1e-9, (
+                out,
+                value,
+            )
 
 
 def test_bptt_check_recognises_a_missing_recurrent_term(capsys):
     cell, xs, dL = bptt.bptt_exercise()
-    local = rnnlib.bptt(cell, xs, lambda out, window, extra: (out * dL[window]).sum(),
-                        truncate=1).grads
+    local = rnnlib.bptt(
+        cell, xs, lambda out, window, extra: (out * dL[window]).sum(), truncate=1
+    ).grads
     assert bptt.check_bptt_grads(local) is False
     assert "W^T" in capsys.readouterr().out

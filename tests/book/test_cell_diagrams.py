@@ -165,10 +165,16 @@ def output_name(label: str) -> str:
 
 def drawn_edges(fig) -> set[tuple[str, str]]:
     ax = fig.axes[0]
-    edges = {tuple(line.get_gid()[5:].split("->")) for line in ax.get_lines()
-             if (line.get_gid() or "").startswith("edge:")}
-    arrows = {tuple(a.get_gid()[6:].split("->")) for a in ax.patches
-              if (a.get_gid() or "").startswith("arrow:")}
+    edges = {
+        tuple(line.get_gid()[5:].split("->"))
+        for line in ax.get_lines()
+        if (line.get_gid() or "").startswith("edge:")
+    }
+    arrows = {
+        tuple(a.get_gid()[6:].split("->"))
+        for a in ax.patches
+        if (a.get_gid() or "").startswith("arrow:")
+    }
     assert edges == arrows, "every drawn edge has exactly one arrowhead"
     return edges
 
@@ -216,8 +222,11 @@ def test_gate_inputs_in_the_equations_are_what_the_gates_depend_on(name):
     rng = np.random.default_rng(1)
     cell = rnnlib.random_cell(name, 3, 5, rng)
     x = rng.normal(size=(1, 3))
-    state = ((rng.normal(size=(1, 5)), rng.normal(size=(1, 5))) if name in ("lstm", "peephole")
-             else rng.normal(size=(1, 5)))
+    state = (
+        (rng.normal(size=(1, 5)), rng.normal(size=(1, 5)))
+        if name in ("lstm", "peephole")
+        else rng.normal(size=(1, 5))
+    )
     inputs = ["c_prev", "h_prev"] if name in ("lstm", "peephole") else ["s_prev"]
 
     def gates(state, x):
@@ -240,14 +249,17 @@ def test_gate_inputs_in_the_equations_are_what_the_gates_depend_on(name):
                 depends[g].add(which)
 
     def leaves(tree):
-        return {tree[1]} if tree[0] == "leaf" else set().union(
-            *(leaves(a) for a in tree[(2 if tree[0] == "gate" else 1):]))
+        return (
+            {tree[1]}
+            if tree[0] == "leaf"
+            else set().union(*(leaves(a) for a in tree[(2 if tree[0] == "gate" else 1) :]))
+        )
 
     def gate_trees(tree, out):
         if tree[0] == "gate":
             out[tree[1]] = tree
         if tree[0] != "leaf":
-            for a in tree[(2 if tree[0] == "gate" else 1):]:
+            for a in tree[(2 if tree[0] == "gate" else 1) :]:
                 gate_trees(a, out)
         return out
 
@@ -273,10 +285,16 @@ def drawn_geometry(fig):
             else:
                 x0, y0 = patch.get_x(), patch.get_y()
                 boxes[gid[5:]] = ("box", x0, y0, x0 + patch.get_width(), y0 + patch.get_height())
-    lines = {tuple(line.get_gid()[5:].split("->")): np.column_stack(line.get_data())
-             for line in ax.get_lines() if (line.get_gid() or "").startswith("edge:")}
-    tips = {tuple(a.get_gid()[6:].split("->")): a._posA_posB[1] for a in ax.patches
-            if (a.get_gid() or "").startswith("arrow:")}
+    lines = {
+        tuple(line.get_gid()[5:].split("->")): np.column_stack(line.get_data())
+        for line in ax.get_lines()
+        if (line.get_gid() or "").startswith("edge:")
+    }
+    tips = {
+        tuple(a.get_gid()[6:].split("->")): a._posA_posB[1]
+        for a in ax.patches
+        if (a.get_gid() or "").startswith("arrow:")
+    }
     return boxes, lines, tips
 
 
@@ -323,8 +341,11 @@ def _overlap(s1, s2, tol=1e-9) -> bool:
     (a, b), (c, d) = s1, s2
     for axis in (0, 1):
         other = 1 - axis
-        if (abs(a[other] - b[other]) < tol and abs(c[other] - d[other]) < tol
-                and abs(a[other] - c[other]) < tol):
+        if (
+            abs(a[other] - b[other]) < tol
+            and abs(c[other] - d[other]) < tol
+            and abs(a[other] - c[other]) < tol
+        ):
             lo = max(min(a[axis], b[axis]), min(c[axis], d[axis]))
             hi = min(max(a[axis], b[axis]), max(c[axis], d[axis]))
             if hi - lo > tol:
@@ -337,7 +358,7 @@ def test_edges_from_different_sources_never_share_a_line(name):
     _, lines, _ = drawn_geometry(cell_diagrams.draw_cell_diagram(name))
     items = list(lines.items())
     for n, ((p, k), pts) in enumerate(items):
-        for (q, m), other in items[n + 1:]:
+        for (q, m), other in items[n + 1 :]:
             if p == q:
                 continue  # one value sent to several nodes may share its first stretch
             for s1 in itertools.pairwise(pts):
@@ -392,21 +413,24 @@ def test_each_diagram_is_described_from_its_dataflow(name):
 
 def test_descriptions_say_the_equations():
     assert cell_diagrams.diagram_description("prototype").endswith(
-        "gates o, i, f = σ(sₜ₋₁, xₜ); s̃ₜ = φ layer(o ⊙ sₜ₋₁, xₜ); "
-        "output sₜ = f ⊙ sₜ₋₁ + i ⊙ s̃ₜ.")
-    assert cell_diagrams.diagram_description("gru").endswith(
-        "output sₜ = z ⊙ sₜ₋₁ + (1 − z) ⊙ s̃ₜ.")
+        "gates o, i, f = σ(sₜ₋₁, xₜ); s̃ₜ = φ layer(o ⊙ sₜ₋₁, xₜ); output sₜ = f ⊙ sₜ₋₁ + i ⊙ s̃ₜ."
+    )
+    assert cell_diagrams.diagram_description("gru").endswith("output sₜ = z ⊙ sₜ₋₁ + (1 − z) ⊙ s̃ₜ.")
     assert cell_diagrams.diagram_description("peephole").endswith(
         "gates i, f = σ(hₜ₋₁, xₜ, cₜ₋₁); c̃ₜ = φ layer(hₜ₋₁, xₜ); gate o = σ(hₜ₋₁, xₜ, cₜ); "
-        "new state cₜ = f ⊙ cₜ₋₁ + i ⊙ c̃ₜ; output hₜ = o ⊙ φ(cₜ).")
+        "new state cₜ = f ⊙ cₜ₋₁ + i ⊙ c̃ₜ; output hₜ = o ⊙ φ(cₜ)."
+    )
 
 
 def test_diagrams_drawn_into_one_figure_describe_it_together():
     fig, axes = style.figure(1, 2, figsize=(12, 3))
     cell_diagrams.draw_cell_diagram("lstm", ax=axes[0])
     cell_diagrams.draw_cell_diagram("peephole", ax=axes[1])
-    assert fig._wm_description == (cell_diagrams.diagram_description("lstm") + " "
-                                   + cell_diagrams.diagram_description("peephole"))
+    assert fig._wm_description == (
+        cell_diagrams.diagram_description("lstm")
+        + " "
+        + cell_diagrams.diagram_description("peephole")
+    )
 
 
 def test_every_label_has_one_size():

@@ -30,7 +30,7 @@ def test_corpus_is_deterministic_and_split_by_file(corpus):
     assert again.train == corpus.train and again.valid == corpus.valid
     assert not set(corpus.train_files) & set(corpus.valid_files)
     assert list(corpus.train_files) == list(char_model.TRAIN_FILES)
-    assert len(corpus.train) > 300_000 and len(corpus.valid) > 20_000   # on any 3.9-3.13
+    assert len(corpus.train) > 300_000 and len(corpus.valid) > 20_000  # on any 3.9-3.13
     assert set(corpus.train + corpus.valid) <= set("\n" + "".join(map(chr, range(32, 127))))
 
 
@@ -73,11 +73,11 @@ def test_model_bits_equals_the_explicit_log_softmax_windows_and_ragged_tail():
     task = CharLM(seq_len=10, text=text)
     rng = np.random.default_rng(1)
     model = Model(make_cell("lstm", n_in=task.n_in, n_hidden=5, rng=rng), task.n_out, rng)
-    codes = task.codes[:75]                    # 74 targets: 7 windows of 10 and one of 4
+    codes = task.codes[:75]  # 74 targets: 7 windows of 10 and one of 4
     total = 0.0
     for start in range(0, 74, 10):
-        x, y = codes[start: min(start + 10, 74)], codes[start + 1: min(start + 11, 75)]
-        logits = model.predict(one_hot(x[:, None], task.n_in))[:, 0]          # (Tw, V)
+        x, y = codes[start : min(start + 10, 74)], codes[start + 1 : min(start + 11, 75)]
+        logits = model.predict(one_hot(x[:, None], task.n_in))[:, 0]  # (Tw, V)
         z = logits - logits.max(axis=1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         total -= logp[np.arange(len(y)), y].sum()
@@ -96,7 +96,7 @@ def test_matched_vanilla_size():
 
 def test_bracket_line_indent_word_statistics():
     assert char_model.brackets_well_nested("f(a[1], {2})")
-    assert char_model.brackets_well_nested("f(a[1")            # cut off while still open: allowed
+    assert char_model.brackets_well_nested("f(a[1")  # cut off while still open: allowed
     assert not char_model.brackets_well_nested("f(a]")
     assert not char_model.brackets_well_nested("x)")
     assert char_model.line_fraction_under("ab\n" + "x" * 80, 80) == 0.5
@@ -116,7 +116,7 @@ def test_sampling_is_seeded_and_temperature_sharpens():
     a = char_model.sample(model, task, 50, 1.0, np.random.default_rng(5), n_samples=3, start="a")
     b = char_model.sample(model, task, 50, 1.0, np.random.default_rng(5), n_samples=3, start="a")
     assert a == b and len(a) == 3 and all(len(s) == 50 for s in a)
-    model.readout["c"][:] = [3.0, 0.0, 0.0, 0.0]   # 'a' the most likely character everywhere
+    model.readout["c"][:] = [3.0, 0.0, 0.0, 0.0]  # 'a' the most likely character everywhere
     model.readout["V"][:] = 0.0
     cold = "".join(char_model.sample(model, task, 400, 0.1, np.random.default_rng(6), start="a"))
     hot = "".join(char_model.sample(model, task, 400, 2.0, np.random.default_rng(6), start="a"))
@@ -129,16 +129,19 @@ def test_sampling_is_seeded_and_temperature_sharpens():
 
 def test_short_training_reduces_the_loss_and_checkpoints_are_one_run(corpus):
     task = char_model.char_task(corpus, seq_len=20)
-    cfg = char_model.CharConfig(n_lstm=16, seq_len=20, truncate=10, batch=8, steps=40,
-                        checkpoints=(20, 40))
-    _model, saved, history = char_model.train_with_checkpoints("lstm", task, cfg, progress=False,
-                                                      log=lambda *_: None)
+    cfg = char_model.CharConfig(
+        n_lstm=16, seq_len=20, truncate=10, batch=8, steps=40, checkpoints=(20, 40)
+    )
+    _model, saved, history = char_model.train_with_checkpoints(
+        "lstm", task, cfg, progress=False, log=lambda *_: None
+    )
     assert history.steps == 40 and sorted(saved) == [20, 40]
     assert history.loss[-10:].mean() < history.loss[:5].mean() - 0.5
     one = char_model.CharConfig(**{**cfg.__dict__, "checkpoints": (40,)})
-    _model1, _, history1 = char_model.train_with_checkpoints("lstm", task, one, progress=False,
-                                                    log=lambda *_: None)
-    np.testing.assert_array_equal(history.loss, history1.loss)    # same machine: bit for bit
+    _model1, _, history1 = char_model.train_with_checkpoints(
+        "lstm", task, one, progress=False, log=lambda *_: None
+    )
+    np.testing.assert_array_equal(history.loss, history1.loss)  # same machine: bit for bit
 
 
 def test_shipped_weights_reproduce_their_log(trained):
@@ -168,12 +171,13 @@ def test_sample_table_rows():
     task = CharLM(seq_len=10, text=text)
     rng = np.random.default_rng(4)
     model = Model(make_cell("vanilla", n_in=task.n_in, n_hidden=6, rng=rng), task.n_out, rng)
-    rows = char_model.sample_table({"m": model}, task, {"def", "f", "x", "return"},
-                                   (0.5, 2.0), n_samples=3, n_chars=40)
+    rows = char_model.sample_table(
+        {"m": model}, task, {"def", "f", "x", "return"}, (0.5, 2.0), n_samples=3, n_chars=40
+    )
     assert [(r["model"], r["temperature"]) for r in rows] == [("m", 0.5), ("m", 2.0)]
-    assert all(0 <= r[name] <= 1 for r in rows for name in char_model.STATISTICS
-               if np.isfinite(r[name]))
-
+    assert all(
+        0 <= r[name] <= 1 for r in rows for name in char_model.STATISTICS if np.isfinite(r[name])
+    )
 
 
 def test_sampling_draws_from_the_softmax_of_the_readout_over_the_temperature():
@@ -184,8 +188,7 @@ def test_sampling_draws_from_the_softmax_of_the_readout_over_the_temperature():
     rng = np.random.default_rng(3)
     model = Model(make_cell("lstm", n_in=task.n_in, n_hidden=4, rng=rng), task.n_out, rng)
     tau = np.array([0.7, 1.3])
-    got = char_model.sample(model, task, 30, tau, np.random.default_rng(8), n_samples=2,
-                            start="a")
+    got = char_model.sample(model, task, 30, tau, np.random.default_rng(8), n_samples=2, start="a")
     cell, V, c = model.cell, model.readout["V"], model.readout["c"]
     state, code = cell.initial_state(2), np.full(2, task.index["a"])
     draws = np.random.default_rng(8)

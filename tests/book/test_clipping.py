@@ -19,8 +19,7 @@ from rnnlib.train import train
 def test_clipping_run_is_one_train_call_with_its_verdict():
     run = clipping.clipping_run(2.0, steps=60, lr=0.1, seed=3, clip_norm=1.0)
     model, task = clipping.clipping_model(2.0, seed=3)
-    h = train(model, task, 60, SGD(0.1), np.random.default_rng(4), progress=False,
-              clip_norm=1.0)
+    h = train(model, task, 60, SGD(0.1), np.random.default_rng(4), progress=False, clip_norm=1.0)
     np.testing.assert_array_equal(run.loss, h.loss)  # same machine, same process: bitwise
     assert not run.diverged and len(run.loss) == 60 and run.reason == ""
 
@@ -43,8 +42,9 @@ def test_clipping_stops_the_divergence_of_most_unclipped_seeds():
 
 
 def test_clipping_figure_draws_blown_up_runs_without_warnings():
-    blown = clipping.ClipRun(np.array([1.0, 1e200, np.inf]), np.array([1.0, 1e300, np.inf]),
-                             True, 10)
+    blown = clipping.ClipRun(
+        np.array([1.0, 1e200, np.inf]), np.array([1.0, 1e300, np.inf]), True, 10
+    )
     fine = clipping.ClipRun(np.linspace(1, 0.1, 10), np.ones(10), False, 10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -55,10 +55,19 @@ def test_depth_view_is_what_rnnlib_computes(n_layers, bias, scale):
     view = depth.depth_view(n_layers, bias, scale)
     assert set(view) == {"plain", "residual", f"highway b_T={bias:g}"}
     x, u = depth.probe_batch()
-    for label, kind in (("plain", "plain"), ("residual", "residual"),
-                        (f"highway b_T={bias:g}", "highway")):
-        stack = Stack(kind, 32, n_layers, np.random.default_rng(0),
-                      gate_bias=bias if kind == "highway" else 0.0, init_scale=scale)
+    for label, kind in (
+        ("plain", "plain"),
+        ("residual", "residual"),
+        (f"highway b_T={bias:g}", "highway"),
+    ):
+        stack = Stack(
+            kind,
+            32,
+            n_layers,
+            np.random.default_rng(0),
+            gate_bias=bias if kind == "highway" else 0.0,
+            init_scale=scale,
+        )
         assert np.array_equal(view[label], stack.gradient_norms(x, u))
         assert np.all(np.isfinite(view[label])) and view[label].shape == (n_layers + 1,)
 

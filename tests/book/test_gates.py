@@ -52,17 +52,23 @@ def test_vanilla_difference_is_exact_where_subtraction_is_not():
     def exact_run(s0):
         s = [mpmath.mpf(v) for v in s0]
         for x in xs[:, 0]:
-            s = [mpmath.tanh(sum(W[j, k] * s[k] for k in range(16))
-                             + sum(U[j, k] * x[k] for k in range(4)) + bias[j])
-                 for j in range(16)]
+            s = [
+                mpmath.tanh(
+                    sum(W[j, k] * s[k] for k in range(16))
+                    + sum(U[j, k] * x[k] for k in range(4))
+                    + bias[j]
+                )
+                for j in range(16)
+            ]
         return s
 
     want = np.array([float(p - q) for p, q in zip(exact_run(a[0]), exact_run(b[0]))])
     assert np.linalg.norm(want) < 1e-12 * np.linalg.norm(a[-1])  # below the floor: a real test
     np.testing.assert_allclose(d[-1], want, rtol=1e-9)
     with pytest.raises(ValueError, match="tanh"):
-        gates._vanilla_difference(rnnlib.make_cell("vanilla", 4, 3, rng, activation="relu"),
-                                  a[:, :3], b[:, :3])
+        gates._vanilla_difference(
+            rnnlib.make_cell("vanilla", 4, 3, rng, activation="relu"), a[:, :3], b[:, :3]
+        )
 
 
 def test_read_write_asymmetry():
@@ -169,10 +175,13 @@ def test_the_answers_by_hand_are_rnnlibs():
     np.testing.assert_allclose(i, probe.values["i"][0], rtol=1e-12)
 
 
-@pytest.mark.parametrize("check,answer", [
-    (gates.check_write_gate, gate_answer),
-    (gates.check_prototype_step, prototype_answer),
-])
+@pytest.mark.parametrize(
+    "check,answer",
+    [
+        (gates.check_write_gate, gate_answer),
+        (gates.check_prototype_step, prototype_answer),
+    ],
+)
 def test_wrong_answers_get_a_hint_and_not_the_answer(capsys, check, answer):
     _, right = answer()
     for wrong in (right + 0.1, right * 0.5, np.zeros_like(right), -right):
@@ -190,6 +199,5 @@ def test_typical_slips_get_their_own_hint(capsys):
     assert not gates.check_write_gate(sigmoid(s @ p["W_i"].T + x @ p["U_i"].T))
     assert "bias" in capsys.readouterr().out
     i, f, _ = (sigmoid(s @ p[f"W_{g}"].T + x @ p[f"U_{g}"].T + p[f"b_{g}"]) for g in "ifo")
-    assert not gates.check_prototype_step(f * s + i * np.tanh(s @ p["W"].T + x @ p["U"].T
-                                                              + p["b"]))
+    assert not gates.check_prototype_step(f * s + i * np.tanh(s @ p["W"].T + x @ p["U"].T + p["b"]))
     assert "read gate" in capsys.readouterr().out

@@ -66,9 +66,13 @@ def test_init_comparison_spread_orthogonal_is_predictable():
         for v in r.values():
             assert v["per_seed"].shape == (6, 61)
             np.testing.assert_allclose(v["ratio_per_seed"], v["per_seed"][:, 0])
-    decades = {key: np.log10(r["ratio_per_seed"].max() / r["ratio_per_seed"].min())
-               for key, r in (("uniform", driven["uniform sqrt(3/n)"]),
-                              ("orthogonal", driven["orthogonal"]))}
+    decades = {
+        key: np.log10(r["ratio_per_seed"].max() / r["ratio_per_seed"].min())
+        for key, r in (
+            ("uniform", driven["uniform sqrt(3/n)"]),
+            ("orthogonal", driven["orthogonal"]),
+        )
+    }
     assert decades["orthogonal"] < 0.5 and decades["uniform"] > 1.5
     # without inputs the orthogonal W^T is a rotation: the gradient keeps its length exactly
     np.testing.assert_allclose(quiet["orthogonal"]["ratio_per_seed"], 1.0, rtol=1e-10)
@@ -76,12 +80,15 @@ def test_init_comparison_spread_orthogonal_is_predictable():
     assert uniform.min() < 1.0 < uniform.max()
     # the two figures of these results draw them and describe them from the data
     fig = gradient_decay.plot_init_spread(driven, quiet)
-    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets()[:, 1],
-                               driven["uniform sqrt(3/n)"]["ratio_per_seed"])
+    np.testing.assert_allclose(
+        fig.axes[0].collections[0].get_offsets()[:, 1],
+        driven["uniform sqrt(3/n)"]["ratio_per_seed"],
+    )
     assert f"{decades['uniform']:.1f} decades" in fig._wm_description
     fig = gradient_decay.plot_init_comparison(driven)
-    np.testing.assert_array_equal(fig.axes[0].lines[2].get_ydata(),
-                                  driven["orthogonal"]["relative"])
+    np.testing.assert_array_equal(
+        fig.axes[0].lines[2].get_ydata(), driven["orthogonal"]["relative"]
+    )
     assert f"orthogonal {driven['orthogonal']['relative'][0]:.1e}" in fig._wm_description
 
 
@@ -100,10 +107,19 @@ def _lines(widget):
 
 
 GRADIENT_SETTINGS = [
-    ("norm", 0.25), ("norm", 8.0), ("norm", 1.0), ("norm", 1.9),
-    ("activation", "sigmoid"), ("activation", "tanh"),
-    ("T", 5), ("T", 200), ("T", 50),
-    ("init", "uniform"), ("init", "identity"), ("init", "normal"), ("init", "orthogonal"),
+    ("norm", 0.25),
+    ("norm", 8.0),
+    ("norm", 1.0),
+    ("norm", 1.9),
+    ("activation", "sigmoid"),
+    ("activation", "tanh"),
+    ("T", 5),
+    ("T", 200),
+    ("T", 50),
+    ("init", "uniform"),
+    ("init", "identity"),
+    ("init", "normal"),
+    ("init", "orthogonal"),
 ]
 
 
@@ -119,13 +135,15 @@ def test_gradient_decay_widget_plots_what_rnnlib_computes():
         v = w.values()
         assert w.data is not before  # the control's change ran the update
         measured, bound = _lines(w)
-        expected = gradient_decay.gradient_decay_bptt(norm=v["norm"], activation=v["activation"],
-                                                      T=v["T"], init=v["init"], seed=SEED)
+        expected = gradient_decay.gradient_decay_bptt(
+            norm=v["norm"], activation=v["activation"], T=v["T"], init=v["init"], seed=SEED
+        )
         np.testing.assert_allclose(measured, np.clip(expected, 1e-30, 1e30), rtol=1e-9)
         assert len(measured) == v["T"] + 1
         gamma = rnnlib.cells.ACTIVATION_GAMMA[v["activation"]]
-        cell, *_ = gradient_decay.decay_setup(v["norm"], v["activation"], v["T"], v["init"], 32,
-                                              4, 8, SEED)
+        cell, *_ = gradient_decay.decay_setup(
+            v["norm"], v["activation"], v["T"], v["init"], 32, 4, 8, SEED
+        )
         op = np.linalg.norm(cell.params["W"], 2)
         want = expected[-1] * (gamma * op) ** np.arange(v["T"], -1, -1)
         np.testing.assert_allclose(bound, np.clip(want, 1e-30, 1e30), rtol=1e-9)

@@ -54,8 +54,10 @@ def test_the_lstm_starts_with_forget_bias_one_and_the_others_unchanged():
 
 
 def test_csv_files_agree_with_the_json():
-    for rows, fields, name in ((FULL["summary"], long_lag.SUMMARY_FIELDS, "long_lag_full.csv"),
-                               (FULL["runs"], long_lag.RUN_FIELDS, "long_lag_full_runs.csv")):
+    for rows, fields, name in (
+        (FULL["summary"], long_lag.SUMMARY_FIELDS, "long_lag_full.csv"),
+        (FULL["runs"], long_lag.RUN_FIELDS, "long_lag_full_runs.csv"),
+    ):
         with (long_lag.RESULTS / name).open(newline="") as f:
             read = list(csv.DictReader(f))
         assert len(read) == len(rows)
@@ -89,16 +91,25 @@ RTOL = 1e-6
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_the_first_100_steps_of_a_committed_run_reproduce(cell):
     lag, seed = 25, 1
-    committed = next(r for r in FULL["runs"]
-                     if r["lag"] == lag and r["cell"] == cell and r["seed"] == seed)
+    committed = next(
+        r for r in FULL["runs"] if r["lag"] == lag and r["cell"] == cell and r["seed"] == seed
+    )
     assert committed["curve_steps"][1] == 100
     short = replace(long_lag.FULL, steps=100, eval_every=100, workers=1)
-    rerun = long_lag.run_one({"config": short.to_dict(), "cell": cell, "lag": lag, "seed": seed,
-                        "n_hidden": committed["n_hidden"]})
+    rerun = long_lag.run_one(
+        {
+            "config": short.to_dict(),
+            "cell": cell,
+            "lag": lag,
+            "seed": seed,
+            "n_hidden": committed["n_hidden"],
+        }
+    )
     assert rerun["curve_val_mse"][0] == pytest.approx(committed["curve_val_mse"][0], rel=1e-12)
     assert rerun["curve_val_mse"][1] == pytest.approx(committed["curve_val_mse"][1], rel=RTOL)
 
 
+@pytest.mark.slow
 def test_quick_configuration_runs_from_the_command_line(tmp_path, capsys):
     """``python -m rnnlib.book.long_lag --quick --out DIR`` writes the three files, and its
     numbers are the committed quick results' (every test MSE and curve point to RTOL, the
@@ -112,8 +123,12 @@ def test_quick_configuration_runs_from_the_command_line(tmp_path, capsys):
     q = long_lag.QUICK
     assert len(fresh["runs"]) == len(committed["runs"]) == len(q.lags) * len(q.cells) * len(q.seeds)
     for a, b in zip(fresh["runs"], committed["runs"]):
-        assert (a["cell"], a["lag"], a["seed"], a["steps"]) == (b["cell"], b["lag"], b["seed"],
-                                                                b["steps"])
+        assert (a["cell"], a["lag"], a["seed"], a["steps"]) == (
+            b["cell"],
+            b["lag"],
+            b["seed"],
+            b["steps"],
+        )
         assert not a["diverged"] and not b["diverged"]
         assert a["test_mse"] == pytest.approx(b["test_mse"], rel=RTOL)
         assert a["curve_val_mse"] == pytest.approx(b["curve_val_mse"], rel=RTOL)

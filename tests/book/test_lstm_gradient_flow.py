@@ -80,8 +80,9 @@ def test_gradient_paths_equal_state_grad_norms(bias, scale):
     res = rnnlib.bptt(cell, xs, lambda out, w, e: (out[-1] * g).sum())
     np.testing.assert_allclose(paths["full"], res.state_grad_norms(0), rtol=1e-10)
     if scale == 1.0:  # the chapter's setting is state_grad_norms's
-        np.testing.assert_allclose(paths["full"], lg.state_grad_norms("lstm", T=30, keep_bias=bias,
-                                                                      seed=3), rtol=1e-12)
+        np.testing.assert_allclose(
+            paths["full"], lg.state_grad_norms("lstm", T=30, keep_bias=bias, seed=3), rtol=1e-12
+        )
 
 
 def test_carousel_is_the_product_of_the_forget_gates():
@@ -118,8 +119,10 @@ def test_jacobian_terms_match_finite_differences():
         return cell.step(p, (c[None], h[None]), x[None])[0][0]
 
     eps = 1e-6
-    numeric = np.stack([(c_next(c_prev + eps * e) - c_next(c_prev - eps * e)) / (2 * eps)
-                        for e in np.eye(5)], axis=1)
+    numeric = np.stack(
+        [(c_next(c_prev + eps * e) - c_next(c_prev - eps * e)) / (2 * eps) for e in np.eye(5)],
+        axis=1,
+    )
     carousel, through_h = lg.cell_state_jacobian(cell, c_prev, o_prev, x)
     np.testing.assert_allclose(carousel + through_h, numeric, atol=1e-8)
     assert np.abs(through_h).max() > 0.05  # with these weights the second term is not negligible
@@ -144,8 +147,9 @@ def test_carousel_table_conclusions():
 @pytest.mark.parametrize("bias", [-4.0, 0.0, 3.0, 6.0])
 def test_fast_grads_equal_bptt(bias):
     fast = lg.lstm_cell_grads_fast(T=40, forget_bias=bias)
-    np.testing.assert_allclose(fast["lstm"], lg.state_grad_norms("lstm", T=40, keep_bias=bias),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        fast["lstm"], lg.state_grad_norms("lstm", T=40, keep_bias=bias), rtol=1e-9
+    )
     np.testing.assert_allclose(fast["vanilla"], lg.state_grad_norms("vanilla", T=40), rtol=1e-9)
 
 
@@ -213,7 +217,8 @@ def test_forget_bias_view_draws_the_carousel_line(widget):
     assert view.figure._wm_description == lg.forget_bias_alt() == widget.alt_text()
     default = lg.forget_bias_compute(0.0, 100)
     assert f"the vanilla RNN {lg._sci(default['vanilla'][0] / default['vanilla'][-1])}." in (
-        widget.alt_text())
+        widget.alt_text()
+    )
     assert view.axes[0, 0].get_yscale() == "log"
 
 
@@ -244,25 +249,38 @@ def test_shadow_state_and_grad_flow_plots_draw_their_data():
 
 
 def test_figures_of_the_chapter_are_described_from_their_data():
-    flow = {b: {name: lg.state_grad_norms(name, T=60, keep_bias=b) for name in ("vanilla", "lstm")}
-            for b in (0.0, 3.0)}
+    flow = {
+        b: {name: lg.state_grad_norms(name, T=60, keep_bias=b) for name in ("vanilla", "lstm")}
+        for b in (0.0, 3.0)
+    }
     carousel = {b: lg.lstm_gradient_paths(T=60, forget_bias=b)["carousel"] for b in (0.0, 3.0)}
     fig = lg.plot_grad_flow_biases(flow, carousel)
     assert len(fig.axes) == 2 and all(ax.get_yscale() == "log" for ax in fig.axes)
     lstm = flow[3.0]["lstm"]
     assert f"at bias 3 fifty steps back the LSTM keeps {lg._sci(lstm[10] / lstm[60])}" in (
-        fig._wm_description)
-    tables = {s: lg.carousel_table((0.0, 3.0), seeds=range(2), T=40, recurrent_scale=s)
-              for s in (1.0, 0.1)}
+        fig._wm_description
+    )
+    tables = {
+        s: lg.carousel_table((0.0, 3.0), seeds=range(2), T=40, recurrent_scale=s)
+        for s in (1.0, 0.1)
+    }
     fig = lg.plot_carousel_tables(tables)
     assert len(fig.axes) == 2 and "recurrent weights x 0.1" in fig._wm_description
     for ax in fig.axes:  # no explicit font sizes: the legend has the style's size
         assert ax.get_legend().get_texts()[0].get_fontsize() == style.BOOK_STYLE["legend.fontsize"]
 
 
-@pytest.mark.parametrize("kwargs", [{"T": 0}, {"T": 2.5}, {"n": -1}, {"recurrent_scale": -1.0},
-                                    {"recurrent_scale": float("nan")},
-                                    {"forget_bias": float("inf")}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"T": 0},
+        {"T": 2.5},
+        {"n": -1},
+        {"recurrent_scale": -1.0},
+        {"recurrent_scale": float("nan")},
+        {"forget_bias": float("inf")},
+    ],
+)
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         lg.lstm_gradient_paths(**kwargs)

@@ -65,8 +65,9 @@ def test_training_script_follows_the_committed_run(short_runs):
     cfg, _, _ = ntm_copy.load_ntm()
     assert asdict(cfg) == asdict(load_script().Config())  # the committed settings
     np.testing.assert_allclose(hist["loss"], history["loss"][:20], rtol=SHORT_RUN_RTOL, atol=0)
-    np.testing.assert_allclose(hist["grad_norm"], history["grad_norm"][:20],
-                               rtol=SHORT_RUN_RTOL, atol=0)
+    np.testing.assert_allclose(
+        hist["grad_norm"], history["grad_norm"][:20], rtol=SHORT_RUN_RTOL, atol=0
+    )
     assert np.array_equal(hist["length"], history["length"][:20])  # the data stream: integers
 
 
@@ -178,8 +179,11 @@ def test_committed_file_is_an_ntm_save_with_config_and_history():
 def test_save_then_load_round_trip(tmp_path):
     cfg = ntm_copy.NTMConfig(n_rows=5, width=3, n_hidden=4, bits=3)
     model = ntm_copy.make_ntm(cfg)
-    history = {"loss": np.array([0.7, 0.6]), "eval_step": np.array([1]),
-               "eval_errors": np.array([2.5])}
+    history = {
+        "loss": np.array([0.7, 0.6]),
+        "eval_step": np.array([1]),
+        "eval_errors": np.array([2.5]),
+    }
     ntm_copy.save_ntm(tmp_path / "run.npz", cfg, model, history)
     cfg2, model2, history2 = ntm_copy.load_ntm(tmp_path / "run.npz")
     assert cfg2 == cfg
@@ -197,8 +201,9 @@ def test_mean_bit_errors_is_the_mean_over_every_sequence():
     of errors_by_length over all sequences, the numbers the chapter prints."""
     cfg, model, _ = ntm_copy.load_ntm()
     batches = ntm_copy.held_out(cfg, [2, 9], per_length=4)
-    own = np.concatenate([ntm.bit_errors(model.forward(model.params, b.xs), b)
-                          for b in batches]).mean()
+    own = np.concatenate(
+        [ntm.bit_errors(model.forward(model.params, b.xs), b) for b in batches]
+    ).mean()
     assert ntm_copy.mean_bit_errors(model, batches) == own
 
 

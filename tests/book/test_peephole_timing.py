@@ -18,7 +18,7 @@ def _old_adam_step(params, grads, state, lr, t, b1=0.9, b2=0.999, eps=1e-8):
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         state[k] = (m, v)
-        params[k] -= lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        params[k] -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
 
 
 def test_adam_equals_the_old_adam_step():
@@ -66,8 +66,9 @@ def test_train_timing_follows_the_old_loop(cell_name, seed):
     differ in rounding only (the mask's weights are divided once, not per element: ~1e-16 per
     step), which 40 steps of training amplify to ~1e-12 on these well-behaved runs."""
     task = PulseTiming(12, 4)
-    new = peephole_timing.train_timing(cell_name, seed, steps=40, n=6, batch=8, lr=0.05,
-                                       task=task, record=True)
+    new = peephole_timing.train_timing(
+        cell_name, seed, steps=40, n=6, batch=8, lr=0.05, task=task, record=True
+    )
     loss, norm = _old_train_timing(cell_name, seed, 40, 6, 8, 0.05, task, 1.0)
     np.testing.assert_allclose(new["loss"][0], loss[0], rtol=1e-14)
     np.testing.assert_allclose(new["loss"], loss, rtol=1e-8)
@@ -76,8 +77,7 @@ def test_train_timing_follows_the_old_loop(cell_name, seed):
 
 
 def test_train_timing_learns_and_is_seeded():
-    a = peephole_timing.train_timing("lstm", seed=0, steps=60, task=PulseTiming(10, 3),
-                                     record=True)
+    a = peephole_timing.train_timing("lstm", seed=0, steps=60, task=PulseTiming(10, 3), record=True)
     b = peephole_timing.train_timing("lstm", seed=0, steps=60, task=PulseTiming(10, 3))
     np.testing.assert_array_equal(a["loss"], b["loss"])
     assert a["loss"][-5:].mean() < a["loss"][:5].mean()
@@ -104,8 +104,7 @@ def test_hit_verdict():
     same = peephole_timing.hit_verdict([1.0, 0.2, 1.0, 0.5, 1.0], [0.4, 1.0, 1.0, 1.0, 0.3])
     assert same["verdict"] == "no reliable difference"
     assert list(same["solved"]) == [3, 3]
-    clear = peephole_timing.hit_verdict([0.1, 0.12, 0.09, 0.11, 0.1],
-                                        [0.9, 0.95, 0.92, 0.91, 0.93])
+    clear = peephole_timing.hit_verdict([0.1, 0.12, 0.09, 0.11, 0.1], [0.9, 0.95, 0.92, 0.91, 0.93])
     assert clear["verdict"] == "peephole LSTM better" and clear["diff"] > 0.7
     with pytest.raises(ValueError):
         peephole_timing.hit_verdict([1.0], [1.0, 0.0])
@@ -121,22 +120,25 @@ def test_peephole_comparison_and_its_figure():
 
     from rnnlib.book import style
 
-    result = peephole_timing.peephole_comparison(seeds=(0, 1), steps=6, n=3, batch=4,
-                                                 task=PulseTiming(8, 2), eval_batch=16)
+    result = peephole_timing.peephole_comparison(
+        seeds=(0, 1), steps=6, n=3, batch=4, task=PulseTiming(8, 2), eval_batch=16
+    )
     assert result["seeds"] == (0, 1) and result["lstm"]["loss"].shape == (2, 6)
-    one = peephole_timing.train_timing("peephole", 1, steps=6, n=3, batch=4,
-                                       task=PulseTiming(8, 2), eval_batch=16)
+    one = peephole_timing.train_timing(
+        "peephole", 1, steps=6, n=3, batch=4, task=PulseTiming(8, 2), eval_batch=16
+    )
     np.testing.assert_array_equal(result["peephole"]["loss"][1], one["loss"])
     assert result["peephole"]["hit"][1] == one["hit"]
     fig = peephole_timing.plot_peephole(result)
     bars, losses = fig.axes
     heights = [bar.get_height() for bar in bars.patches]
-    np.testing.assert_array_equal(heights, np.concatenate([result["lstm"]["hit"],
-                                                           result["peephole"]["hit"]]))
-    assert bars.patches[0].get_facecolor()[:3] == matplotlib.colors.to_rgb(
-        style.cell_color("lstm"))
+    np.testing.assert_array_equal(
+        heights, np.concatenate([result["lstm"]["hit"], result["peephole"]["hit"]])
+    )
+    assert bars.patches[0].get_facecolor()[:3] == matplotlib.colors.to_rgb(style.cell_color("lstm"))
     assert bars.patches[2].get_facecolor()[:3] == matplotlib.colors.to_rgb(
-        style.cell_color("peephole"))
+        style.cell_color("peephole")
+    )
     np.testing.assert_array_equal(losses.get_lines()[0].get_ydata(), result["lstm"]["loss"][0])
     assert losses.get_yscale() == "log"
     hits = ", ".join(f"{h:.2f}" for h in result["peephole"]["hit"])
@@ -164,13 +166,11 @@ def test_chapter6_checks_never_print_the_answer(capsys):
     assert not peephole_timing.check_peephole_step(h + 0.01)
     assert not peephole_timing.check_peephole_step(h[0])
     p = d["params"]
-    o_old = rnnlib.sigmoid(d["h"] @ p["W_o"].T + d["x"] @ p["U_o"].T + p["p_o"] * d["c"]
-                           + p["b_o"])
+    o_old = rnnlib.sigmoid(d["h"] @ p["W_o"].T + d["x"] @ p["U_o"].T + p["p_o"] * d["c"] + p["b_o"])
     assert not peephole_timing.check_peephole_step(o_old * np.tanh(c_new))
     basic = rnnlib.make_cell("lstm", 2, 3, np.random.default_rng(0))
     no_peep = {k: v for k, v in p.items() if not k.startswith("p_")}
-    assert not peephole_timing.check_peephole_step(basic.step(no_peep, (d["c"], d["h"]),
-                                                              d["x"])[1])
+    assert not peephole_timing.check_peephole_step(basic.step(no_peep, (d["c"], d["h"]), d["x"])[1])
     out = capsys.readouterr().out
     assert "looked at c_{t-1}" in out and "shape (1, 3)" in out and "peephole terms" in out
     for value in np.ravel(h):

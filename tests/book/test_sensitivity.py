@@ -22,8 +22,7 @@ from rnnlib.book.sensitivity import MORPHING_T, SEED, morphing_widget
 @pytest.mark.parametrize("init", ["orthogonal", "uniform"])
 def test_measured_sensitivity_never_exceeds_bound(activation, regime, scale, init):
     norm = scale / rnnlib.cells.ACTIVATION_GAMMA[activation]  # gamma ||W|| = scale
-    measured, bound = sensitivity.sensitivity(norm, activation, regime, k_max=25, init=init,
-                                              seed=3)
+    measured, bound = sensitivity.sensitivity(norm, activation, regime, k_max=25, init=init, seed=3)
     assert measured[0] == 1.0 and bound[0] == 1.0
     assert np.all(measured <= bound * (1 + 1e-9))
 
@@ -31,8 +30,9 @@ def test_measured_sensitivity_never_exceeds_bound(activation, regime, scale, ini
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
 def test_bound_is_attained_at_the_quiet_fixed_point_with_orthogonal_weights(activation):
     norm = 0.9 / rnnlib.cells.ACTIVATION_GAMMA[activation]
-    measured, bound = sensitivity.sensitivity(norm, activation, "quiet", k_max=20,
-                                              init="orthogonal")
+    measured, bound = sensitivity.sensitivity(
+        norm, activation, "quiet", k_max=20, init="orthogonal"
+    )
     np.testing.assert_allclose(measured, bound, rtol=1e-9)
 
 
@@ -99,15 +99,14 @@ def test_linearized_gain_is_exact_far_below_the_float64_floor():
     da = np.random.default_rng(4).normal(size=16)
     log_gain = sensitivity.linearized_log_gain(cell, states, da, t0=0)
     k = np.arange(101)
-    np.testing.assert_allclose(log_gain, np.log(np.linalg.norm(da)) + k * np.log(0.5),
-                               rtol=1e-12)
+    np.testing.assert_allclose(log_gain, np.log(np.linalg.norm(da)) + k * np.log(0.5), rtol=1e-12)
     assert np.exp(log_gain[-1]) < 1e-29  # 0.5^100, far below what two runs could resolve
 
 
 def test_morphing_floor_marks_rounding_as_unresolved():
     m = sensitivity.morphing(norm=0.5, eps=1e-3, t0=5, T=60)
     assert m.floor == sensitivity.distance_floor(32)
-    assert not m.resolved()[60]                # the two runs agree to rounding at the end
+    assert not m.resolved()[60]  # the two runs agree to rounding at the end
     assert m.gain[60] * m.eps < m.floor / 1e3  # while the true change is far smaller still
     assert m.resolved()[5:30].all()
 
@@ -122,9 +121,12 @@ def test_morphing_fades_for_small_weights_and_grows_for_large():
 def test_morphing_sweep_figure_hides_the_two_runs_below_the_floor():
     runs = {g: sensitivity.morphing(g, 1e-3, 5, 60) for g in (0.5, 2.0)}
     floor = runs[0.5].floor / 1e-3
-    fig = sensitivity.plot_morphing_sweep({g: m.ratio for g, m in runs.items()}, 5,
-                                          linear={g: m.gain for g, m in runs.items()},
-                                          floor=floor)
+    fig = sensitivity.plot_morphing_sweep(
+        {g: m.ratio for g, m in runs.items()},
+        5,
+        linear={g: m.gain for g, m in runs.items()},
+        floor=floor,
+    )
     solid = [line for line in fig.axes[0].lines if line.get_linestyle() == "-"]
     assert solid and all(np.all(line.get_ydata() > floor) for line in solid)
     dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
@@ -136,8 +138,9 @@ def test_morphing_sweep_figure_hides_the_two_runs_below_the_floor():
 
 def test_sensitivity_figure_draws_the_measured_curves_and_describes_the_bound():
     curves = {g: sensitivity.sensitivity(g, "tanh", "driven", k_max=10) for g in (0.5, 2.0)}
-    sweeps = {"tanh quiet": sensitivity.sensitivity_sweep("tanh", "quiet", [0.5, 1.5], k=10,
-                                                          seeds=(0,))}
+    sweeps = {
+        "tanh quiet": sensitivity.sensitivity_sweep("tanh", "quiet", [0.5, 1.5], k=10, seeds=(0,))
+    }
     fig = sensitivity.plot_sensitivity(curves, sweeps)
     top, bottom = fig.axes
     np.testing.assert_array_equal(top.lines[0].get_ydata(), curves[0.5][0])
@@ -157,8 +160,17 @@ def test_static_versions_of_the_widget_figures():
 
 
 # -- the widget (no kernel: set control values, read what was computed and plotted) ------------
-MORPH_SETTINGS = [("eps", 1e-6), ("eps", 1.0), ("eps", 0.1), ("t0", 1), ("t0", 50), ("t0", 10),
-                  ("norm", 0.25), ("norm", 4.0), ("norm", 1.0)]
+MORPH_SETTINGS = [
+    ("eps", 1e-6),
+    ("eps", 1.0),
+    ("eps", 0.1),
+    ("t0", 1),
+    ("t0", 50),
+    ("t0", 10),
+    ("norm", 0.25),
+    ("norm", 4.0),
+    ("norm", 1.0),
+]
 
 
 def test_morphing_widget_plots_two_rnnlib_runs():
@@ -182,9 +194,8 @@ def test_morphing_widget_plots_two_rnnlib_runs():
         for k in range(3):
             np.testing.assert_allclose(w.view.original[k].get_ydata(), a[:, k], rtol=1e-12)
             np.testing.assert_allclose(w.view.nudged[k].get_ydata(), b[:, k], rtol=1e-12)
-        dist = np.linalg.norm(b - a, axis=1)[v["t0"]:]
-        np.testing.assert_allclose(w.view.distance.get_ydata(), np.maximum(dist, 1e-30),
-                                   rtol=1e-9)
+        dist = np.linalg.norm(b - a, axis=1)[v["t0"] :]
+        np.testing.assert_allclose(w.view.distance.get_ydata(), np.maximum(dist, 1e-30), rtol=1e-9)
         assert w.view.eps_line.get_ydata()[0] == v["eps"]
         assert w.view.t0_top.get_xdata()[0] == v["t0"]
 
@@ -198,8 +209,12 @@ def test_bound_check_accepts_right_and_names_slips(capsys):
     W = np.array([[2.0, 1.0], [0.0, 3.0]])
     op, fro = np.linalg.norm(W, 2), np.linalg.norm(W, "fro")
     radius = np.abs(np.linalg.eigvals(W)).max()
-    for answer, hint in (((0.25 * fro) ** 10, "Frobenius"), ((0.25 * radius) ** 10, "spectral"),
-                         (0.25 * op, "power k"), (0.0, "largest singular value")):
+    for answer, hint in (
+        ((0.25 * fro) ** 10, "Frobenius"),
+        ((0.25 * radius) ** 10, "spectral"),
+        (0.25 * op, "power k"),
+        (0.0, "largest singular value"),
+    ):
         assert sensitivity.check_bound(W, "sigmoid", 10, answer) is False
         assert hint in capsys.readouterr().out
     with pytest.raises(ValueError, match="activation"):

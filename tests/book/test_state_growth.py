@@ -35,8 +35,9 @@ def test_prototype_state_grows_with_gates_open():
 @pytest.mark.parametrize("scale", [0.5, 1.0, 4.0])
 @pytest.mark.parametrize("fixed", [None, {"r": 1.0, "z": 0.0}, {"r": 0.0, "z": 1.0}])
 def test_gru_state_stays_in_unit_box(scale, fixed):
-    tr = state_growth.gate_trace("gru", T=150, weight_scale=scale, input_scale=5.0, fixed=fixed,
-                                 batch=3)
+    tr = state_growth.gate_trace(
+        "gru", T=150, weight_scale=scale, input_scale=5.0, fixed=fixed, batch=3
+    )
     assert np.all(np.abs(tr["states"]) <= 1.0 + 1e-12)
 
 
@@ -46,8 +47,9 @@ def test_normalized_state_variance_below_one():
 
 
 def test_boundedness_table_prototype_runs_away_only_at_large_scale():
-    tb = state_growth.boundedness_table(cells=("prototype", "gru"), scales=(1.0, 4.0), T=150,
-                                        n=16, batch=2)
+    tb = state_growth.boundedness_table(
+        cells=("prototype", "gru"), scales=(1.0, 4.0), T=150, n=16, batch=2
+    )
     assert tb["norm"][0, 1] > 10 * tb["norm"][1, 1]
     assert tb["saturated"][0, 1] > 0.5
     assert np.all(tb["norm"][1] <= 4.0 + 1e-9)  # GRU: at most sqrt(16)
@@ -73,30 +75,39 @@ def test_gate_trace_rejects_unknown_gates():
 
 
 def test_boundedness_over_seeds_stacks_the_single_seed_tables():
-    table = state_growth.boundedness_over_seeds(cells=("prototype", "gru"), scales=(1.0, 4.0),
-                                                seeds=(3, 7), T=60, n=8, batch=2)
+    table = state_growth.boundedness_over_seeds(
+        cells=("prototype", "gru"), scales=(1.0, 4.0), seeds=(3, 7), T=60, n=8, batch=2
+    )
     assert table["norm"].shape == table["saturated"].shape == (2, 2, 2)
-    one = state_growth.boundedness_table(cells=("prototype", "gru"), scales=(1.0, 4.0), T=60,
-                                         n=8, batch=2, seed=7)
+    one = state_growth.boundedness_table(
+        cells=("prototype", "gru"), scales=(1.0, 4.0), T=60, n=8, batch=2, seed=7
+    )
     np.testing.assert_array_equal(table["norm"][1], one["norm"])
     np.testing.assert_array_equal(table["saturated"][1], one["saturated"])
 
 
 def test_prototype_runs_away_in_every_seed_at_large_scale():
     # the chapter's verdict, on a smaller run: the seeds of the two cells do not overlap
-    table = state_growth.boundedness_over_seeds(cells=("prototype", "gru", "lstm"),
-                                                scales=(4.0,), seeds=(0, 1, 2, 3, 4), T=120,
-                                                n=16, batch=4)
+    table = state_growth.boundedness_over_seeds(
+        cells=("prototype", "gru", "lstm"),
+        scales=(4.0,),
+        seeds=(0, 1, 2, 3, 4),
+        T=120,
+        n=16,
+        batch=4,
+    )
     proto, others = table["norm"][:, 0, 0], table["norm"][:, 1:, 0]
     assert proto.min() > 5 * others.max()
     assert np.all(others[:, 0] <= 4.0 + 1e-9)  # the GRU's hard bound, sqrt(16)
 
 
 def test_early_training_is_seeded_and_shaped():
-    a = state_growth.early_training_over_seeds(cells=("prototype", "gru"), seeds=(0, 1),
-                                               steps=4, n=4)
-    b = state_growth.early_training_over_seeds(cells=("prototype", "gru"), seeds=(0, 1),
-                                               steps=4, n=4)
+    a = state_growth.early_training_over_seeds(
+        cells=("prototype", "gru"), seeds=(0, 1), steps=4, n=4
+    )
+    b = state_growth.early_training_over_seeds(
+        cells=("prototype", "gru"), seeds=(0, 1), steps=4, n=4
+    )
     for key in ("norm", "saturated", "loss"):
         assert a[key].shape == (2, 2, 4)
         np.testing.assert_array_equal(a[key], b[key])  # same machine, same numbers
@@ -109,13 +120,16 @@ def test_growth_summary_on_a_known_record():
     norm = np.array([[[1.0, 5.0, 2.0, 2.0], [1.0, 3.0, 9.0, 1.0], [1.0, 1.0, 1.0, 4.0]]])
     sat = np.array([[[0.0, 0.0, 0.2, 0.4], [0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]]])
     loss = np.array([[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 0.5, 0.5], [3.0, 1.0, 4.0, 4.0]]])
-    s = state_growth.growth_summary({"norm": norm, "saturated": sat, "loss": loss,
-                                     "cells": ("a",), "seeds": (0, 1, 2)})
+    s = state_growth.growth_summary(
+        {"norm": norm, "saturated": sat, "loss": loss, "cells": ("a",), "seeds": (0, 1, 2)}
+    )
     assert s["tail"] == 2 and s["n_seeds"] == 3
-    np.testing.assert_allclose([s["peak_median"][0], s["peak_min"][0], s["peak_max"][0]],
-                               [5.0, 4.0, 9.0])
-    np.testing.assert_allclose([s["sat_median"][0], s["sat_min"][0], s["sat_max"][0]],
-                               [0.3, 0.0, 1.0])
+    np.testing.assert_allclose(
+        [s["peak_median"][0], s["peak_min"][0], s["peak_max"][0]], [5.0, 4.0, 9.0]
+    )
+    np.testing.assert_allclose(
+        [s["sat_median"][0], s["sat_min"][0], s["sat_max"][0]], [0.3, 0.0, 1.0]
+    )
     assert s["worse"][0] == 2  # seeds 0 and 2 end above their first loss
 
 
@@ -129,8 +143,9 @@ def test_bad_seeds_and_steps_are_refused():
 
 
 def test_plots_draw_median_and_range():
-    table = state_growth.boundedness_over_seeds(cells=("prototype", "gru"), scales=(1.0, 2.0),
-                                                seeds=(0, 1, 2), T=30, n=4, batch=2)
+    table = state_growth.boundedness_over_seeds(
+        cells=("prototype", "gru"), scales=(1.0, 2.0), seeds=(0, 1, 2), T=30, n=4, batch=2
+    )
     fig = state_growth.plot_boundedness_seeds(table)
     line = fig.axes[0].get_lines()[0]  # the prototype's median markers
     np.testing.assert_allclose(line.get_ydata(), np.median(table["norm"][:, 0], axis=0))
@@ -139,11 +154,11 @@ def test_plots_draw_median_and_range():
     text = fig._wm_description
     median = float(f"{np.median(table['norm'][:, 0, 1]):.2g}")  # at scale 2
     assert f"prototype LSTM {median:g} (" in text
-    record = state_growth.early_training_over_seeds(cells=("gru",), seeds=(0, 1, 2), steps=3,
-                                                    n=4)
+    record = state_growth.early_training_over_seeds(cells=("gru",), seeds=(0, 1, 2), steps=3, n=4)
     fig = state_growth.plot_early_training(record)
-    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(),
-                               np.median(record["norm"][0], axis=0))
+    np.testing.assert_allclose(
+        fig.axes[0].get_lines()[0].get_ydata(), np.median(record["norm"][0], axis=0)
+    )
     assert fig.axes[0].get_lines()[0].get_color() == style.cell_color("gru")
     peak = state_growth.growth_summary(record)["peak_median"][0]
     assert f"GRU {peak:.1f}" in fig._wm_description
@@ -159,14 +174,30 @@ def playground():
 
 
 @pytest.mark.parametrize("cell", state_growth.PLAYGROUND_CELLS)
-@pytest.mark.parametrize("mode,value,input_scale,weight_scale,T", [
-    ("pinned", 0.0, 0.0, 0.25, 100), ("pinned", 1.0, 5.0, 4.0, 400),
-    ("pinned", 0.5, 1.0, 1.0, 150), ("random", 0.5, 5.0, 4.0, 100),
-])
-def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, input_scale,
-                                               weight_scale, T):
-    settings = {"cell": cell, "mode": mode, "i": value, "f": value, "o": value, "r": value,
-                "z": value, "input_scale": input_scale, "weight_scale": weight_scale, "T": T}
+@pytest.mark.parametrize(
+    "mode,value,input_scale,weight_scale,T",
+    [
+        ("pinned", 0.0, 0.0, 0.25, 100),
+        ("pinned", 1.0, 5.0, 4.0, 400),
+        ("pinned", 0.5, 1.0, 1.0, 150),
+        ("random", 0.5, 5.0, 4.0, 100),
+    ],
+)
+def test_playground_plots_what_rnnlib_computes(
+    playground, cell, mode, value, input_scale, weight_scale, T
+):
+    settings = {
+        "cell": cell,
+        "mode": mode,
+        "i": value,
+        "f": value,
+        "o": value,
+        "r": value,
+        "z": value,
+        "input_scale": input_scale,
+        "weight_scale": weight_scale,
+        "T": T,
+    }
     with playground.suspended():  # one run and one redraw for the whole setting
         for name, v in settings.items():
             playground.controls[name].value = v
@@ -184,8 +215,9 @@ def test_playground_plots_what_rnnlib_computes(playground, cell, mode, value, in
     states = traj.state_array(0)
     view = playground.view
     np.testing.assert_allclose(view.unit_lines[0].get_ydata(), states[:, 0, 0])
-    np.testing.assert_allclose(view.norm_line.get_ydata(),
-                               np.linalg.norm(states, axis=-1).mean(axis=1))
+    np.testing.assert_allclose(
+        view.norm_line.get_ydata(), np.linalg.norm(states, axis=-1).mean(axis=1)
+    )
     assert view.norm_line.get_color() == style.cell_color(cell)
     np.testing.assert_allclose(view.output_lines[0].get_ydata(), traj.outputs[:, 0, 0])
     assert view.saturated_line.get_visible() == (mode == "random")
@@ -207,8 +239,11 @@ def test_every_playground_control_recomputes(playground):
             elif name == "mode":
                 new = "random" if control.value != "random" else "pinned"
             else:
-                new = control.value + control.step if control.value < control.max else \
-                    control.value - control.step
+                new = (
+                    control.value + control.step
+                    if control.value < control.max
+                    else control.value - control.step
+                )
             control.value = new
             assert len(calls) and calls[-1][name] == new, name
             assert playground.data is not None and not playground.status.value
@@ -223,10 +258,10 @@ def test_playground_enables_only_the_sliders_that_act(playground):
             for mode in ("pinned", "random"):
                 playground.controls["cell"].value = cell
                 playground.controls["mode"].value = mode
-                enabled = {g for g in state_growth.ALL_GATES
-                           if not playground.controls[g].disabled}
-                assert enabled == (set(state_growth.gate_names(cell)) if mode == "pinned"
-                                   else set())
+                enabled = {g for g in state_growth.ALL_GATES if not playground.controls[g].disabled}
+                assert enabled == (
+                    set(state_growth.gate_names(cell)) if mode == "pinned" else set()
+                )
 
 
 def test_playground_default_shows_prototype_growing():
@@ -238,8 +273,9 @@ def test_playground_default_shows_prototype_growing():
 def test_playground_settings_pick_the_cells_gates():
     s = state_growth.playground_settings("gru", "pinned", 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 1.0, 100)
     assert s["fixed"] == {"r": 0.4, "z": 0.5}
-    assert state_growth.playground_settings("lstm", "random", 0, 0, 0, 0, 0, 1, 1, 100)[
-        "fixed"] == {}
+    assert (
+        state_growth.playground_settings("lstm", "random", 0, 0, 0, 0, 0, 1, 1, 100)["fixed"] == {}
+    )
     with pytest.raises(ValueError):
         state_growth.playground_settings("lstm", "nonsense", 0, 0, 0, 0, 0, 1, 1, 100)
 
@@ -274,8 +310,9 @@ def gru_answer():
 def test_exercise_checks(capsys):
     assert state_growth.check_max_state(50) and not state_growth.check_max_state(49)
     d = state_growth.gru_data()
-    assert state_growth.check_gru_step(rnnlib.make_cell("gru", 2, 3, np.random.default_rng(5))
-                                       .step(d["params"], d["s"], d["x"]))
+    assert state_growth.check_gru_step(
+        rnnlib.make_cell("gru", 2, 3, np.random.default_rng(5)).step(d["params"], d["s"], d["x"])
+    )
     assert "correct" in capsys.readouterr().out
 
 

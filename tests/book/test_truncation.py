@@ -50,8 +50,7 @@ def test_training_in_chunks_at_the_checkpoints_changes_nothing():
 
 
 def test_truncation_figure_shows_every_seed_and_is_described():
-    runs = truncation.truncation_seeds(ks=(2, 6), seeds=(0, 1, 2), sequences=4,
-                                       checkpoints=(2, 4))
+    runs = truncation.truncation_seeds(ks=(2, 6), seeds=(0, 1, 2), sequences=4, checkpoints=(2, 4))
     fig = truncation.plot_truncation_seeds(runs, delay=4, chance=1 / 3)
     top, bottom = fig.axes
     drawn = [np.asarray(c.get_offsets())[:, 1] for c in top.collections]

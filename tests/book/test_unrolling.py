@@ -61,14 +61,17 @@ def test_exercise_checks_never_print_the_expected_value(capsys, numbers_in):
                 assert not np.isclose(shown, value, rtol=1e-3, atol=1e-4), (out, value)
 
 
-@pytest.mark.parametrize("slip, hint", [
-    (lambda W, U, b, s, x: np.tanh(s @ W + x @ U.T + b), "transposed"),
-    (lambda W, U, b, s, x: s @ W.T + x @ U.T + b, "tanh"),
-    (lambda W, U, b, s, x: np.tanh(s @ W.T + x @ U.T), "bias"),
-    (lambda W, U, b, s, x: np.tanh(s @ W.T + b), "input term"),
-    (lambda W, U, b, s, x: np.tanh(x @ U.T + b), "state term"),
-    (lambda W, U, b, s, x: None, "return"),
-])
+@pytest.mark.parametrize(
+    "slip, hint",
+    [
+        (lambda W, U, b, s, x: np.tanh(s @ W + x @ U.T + b), "transposed"),
+        (lambda W, U, b, s, x: s @ W.T + x @ U.T + b, "tanh"),
+        (lambda W, U, b, s, x: np.tanh(s @ W.T + x @ U.T), "bias"),
+        (lambda W, U, b, s, x: np.tanh(s @ W.T + b), "input term"),
+        (lambda W, U, b, s, x: np.tanh(x @ U.T + b), "state term"),
+        (lambda W, U, b, s, x: None, "return"),
+    ],
+)
 def test_vanilla_step_check_names_common_slips(capsys, slip, hint):
     assert unrolling.check_vanilla_step(slip) is False
     assert hint in capsys.readouterr().out

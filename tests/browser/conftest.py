@@ -151,8 +151,12 @@ def screenshots_dir() -> Path:
 # The two kinds of reader the layout, navigation, accessibility and weight tests are run for.
 READERS = {
     "desktop-1440": {"viewport": {"width": 1440, "height": 900}},
-    "phone-390": {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
-                  "has_touch": True, "device_scale_factor": 1},
+    "phone-390": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 1,
+    },
 }
 
 
@@ -160,8 +164,9 @@ READERS = {
 def reader_browser(playwright_driver):
     """A second headless Chromium (not a persistent profile), for fresh contexts per reader."""
     executable = chromium_or_fail(playwright_driver)
-    browser = playwright_driver.chromium.launch(executable_path=executable, headless=True,
-                                                args=CHROMIUM_FLAGS)
+    browser = playwright_driver.chromium.launch(
+        executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+    )
     try:
         yield browser
     finally:
@@ -195,8 +200,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     static_widgets_report(terminalreporter)  # its latency table (test_static_widgets.py)
     if not RESULTS:
         return
-    text = "\n".join(f"### First visit, {name}\n\n{table(visits)}\n"
-                     for name, visits in RESULTS.items())
+    text = "\n".join(
+        f"### First visit, {name}\n\n{table(visits)}\n" for name, visits in RESULTS.items()
+    )
     out = ROOT / "_build" / "page_weight.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -45,7 +45,8 @@ try {
 """
 
 # Waits until MathJax (if loaded) has typeset and every saved widget view is rendered (or 30 s).
-SETTLED = """
+SETTLED = (
+    """
 async () => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const deadline = Date.now() + 30000;
@@ -55,7 +56,9 @@ async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
-""" + WIDGET_VIEWS_JS + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(20); }
+"""
+    + WIDGET_VIEWS_JS
+    + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(20); }
   const settled = performance.now();
   await sleep(600);  // let a long task that started at the end report itself
   const nav = performance.getEntriesByType("navigation")[0];
@@ -68,6 +71,7 @@ async () => {
   };
 }
 """
+)
 
 
 @dataclass
@@ -107,17 +111,26 @@ def first_visit(context, url: str, page: str) -> Visit:
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
         urls: dict[str, str] = {}
         sizes: dict[str, int] = {}
-        cdp.on("Network.requestWillBeSent",
-               lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]))
-        cdp.on("Network.loadingFinished",
-               lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+        cdp.on(
+            "Network.requestWillBeSent",
+            lambda e: urls.__setitem__(e["requestId"], e["request"]["url"]),
+        )
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+        )
         tab.add_init_script(LONGTASK_OBSERVER)
         tab.goto(url, wait_until="load", timeout=60000)
         timing = tab.evaluate(SETTLED)
         time.sleep(0.05)  # the last loadingFinished events
-        visit = Visit(page=page, load_ms=timing["load"], settled_ms=timing["settled"],
-                      longest_task_ms=timing["longest"], blocking_ms=timing["blocked"],
-                      widgets=timing["widgets"])
+        visit = Visit(
+            page=page,
+            load_ms=timing["load"],
+            settled_ms=timing["settled"],
+            longest_task_ms=timing["longest"],
+            blocking_ms=timing["blocked"],
+            widgets=timing["widgets"],
+        )
         for rid, size in sizes.items():
             path = re.sub(r"^https?://[^/]+", "", urls.get(rid, rid)).split("?")[0]
             visit.by_file[path] = visit.by_file.get(path, 0) + size
@@ -146,14 +159,20 @@ def misses(v: Visit) -> str:
 
 
 def table(visits: list[Visit]) -> str:
-    rows = [("| page | kind | transferred | requests | load event | settled | longest task "
-             "| misses time budget |"),
-            "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        (
+            "| page | kind | transferred | requests | load event | settled | longest task "
+            "| misses time budget |"
+        ),
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for v in visits:
         longest = "n/a" if v.longest_task_ms is None else f"{v.longest_task_ms:.0f} ms"
-        rows.append(f"| {v.page} | {page_kind(v.page, v.widgets)} | "
-                    f"{v.transferred / 1e6:.2f} MB | {v.requests} | {v.load_ms / 1000:.2f} s | "
-                    f"{v.settled_ms / 1000:.2f} s | {longest} | {misses(v)} |")
+        rows.append(
+            f"| {v.page} | {page_kind(v.page, v.widgets)} | "
+            f"{v.transferred / 1e6:.2f} MB | {v.requests} | {v.load_ms / 1000:.2f} s | "
+            f"{v.settled_ms / 1000:.2f} s | {longest} | {misses(v)} |"
+        )
     return "\n".join(rows)
 
 
@@ -169,7 +188,9 @@ def _main(argv: list[str]) -> int:  # pragma: no cover - a command-line helper
         for width in (1440, 390):
             context = browser.new_context(
                 viewport={"width": width, "height": 900 if width > 800 else 844},
-                is_mobile=width < 800, has_touch=width < 800)
+                is_mobile=width < 800,
+                has_touch=width < 800,
+            )
             visits = [first_visit(context, base + page, page) for page in pages]
             print(f"\n{width} px\n" + table(visits))
             for v in visits:

@@ -65,8 +65,11 @@ CONTROLS = """
 
 def axe_source() -> str:
     if not AXE.is_file():
-        pytest.fail(f"{AXE} is missing: run `bash scripts/fetch_assets.sh` (npm ci installs the "
-                    "pinned axe-core)", pytrace=False)
+        pytest.fail(
+            f"{AXE} is missing: run `bash scripts/fetch_assets.sh` (npm ci installs the "
+            "pinned axe-core)",
+            pytrace=False,
+        )
     return AXE.read_text(encoding="utf-8")
 
 
@@ -84,4 +87,3 @@ def test_no_serious_violation(reader, base_url, path):
     problems += controls
     problems += [f"uncaught exception: {e}" for e in errors]
     assert not problems, f"{path} at {name}:\n  " + "\n  ".join(problems)
-

@@ -116,8 +116,10 @@ def test_formulas_outputs_and_figures_fit(reader, base_url, path):
         if fig["link"] != fig["src"]:
             problems.append(f"figure does not open full size (link {fig['link']}): {fig['src']}")
         if fig["natural"] < 1.5 * fig["shown"]:
-            problems.append(f"figure blurry: {fig['natural']} px of image shown {fig['shown']:.0f}"
-                            f" px wide: {fig['src']}")
+            problems.append(
+                f"figure blurry: {fig['natural']} px of image shown {fig['shown']:.0f}"
+                f" px wide: {fig['src']}"
+            )
     problems += [f"uncaught exception: {e}" for e in errors]
     assert not problems, f"{path} at {name}:\n  " + "\n  ".join(problems)
 
@@ -138,8 +140,12 @@ def test_tap_opens_figure_full_size(reader, base_url):
         big = viewer.locator("img")
         page.wait_for_function(
             "() => { const i = document.querySelector('dialog.wm-lightbox img');"
-            " return i.complete && i.naturalWidth > 0; }", timeout=5000)
-        size = big.evaluate("(i) => ({natural: i.naturalWidth, shown: i.getBoundingClientRect().width})")
+            " return i.complete && i.naturalWidth > 0; }",
+            timeout=5000,
+        )
+        size = big.evaluate(
+            "(i) => ({natural: i.naturalWidth, shown: i.getBoundingClientRect().width})"
+        )
         assert size["shown"] == pytest.approx(size["natural"], abs=1), size
         assert size["shown"] > 1.5 * shown, (size, shown)
         page.keyboard.press("Escape")

@@ -68,7 +68,8 @@ def test_sidebars_open_from_their_buttons(reader, base_url):
             assert page.evaluate(VISIBLE, "#pst-secondary-sidebar nav a") >= 3
             header = page.evaluate(
                 "() => { const h = document.querySelector('header.bd-header');"
-                " return h ? h.getBoundingClientRect().height : 0; }")
+                " return h ? h.getBoundingClientRect().height : 0; }"
+            )
             assert header == 0, f"an extra header bar of {header} px above the page"
             searches = page.evaluate(VISIBLE, ".search-button-field, input[name=q]")
             assert searches == 1, f"{searches} visible search controls on a chapter page"
@@ -84,7 +85,8 @@ def test_search_page_has_one_search_field(reader, base_url):
         fields = page.evaluate(VISIBLE, "input[name=q]")
         assert fields == 1, f"{fields} visible search fields on the search page"
         page.wait_for_function(
-            "() => document.querySelectorAll('#search-results li').length > 0", timeout=15000)
+            "() => document.querySelectorAll('#search-results li').length > 0", timeout=15000
+        )
         assert not errors, errors
     finally:
         page.close()

@@ -25,7 +25,8 @@ LOCAL_HOSTS = {"127.0.0.1"}
 
 # Runs in the page: waits until MathJax (if the page loads it) has typeset, fonts are loaded,
 # every image is decoded and every saved widget view has been rendered (or 20 s have passed).
-SETTLE = """
+SETTLE = (
+    """
 async () => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const deadline = Date.now() + 20000;
@@ -37,11 +38,14 @@ async () => {
   }
   for (const img of document.images) { img.loading = "eager"; }
   await Promise.all(Array.from(document.images).map((img) => img.decode().catch(() => null)));
-""" + WIDGET_VIEWS_JS + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(100); }
+"""
+    + WIDGET_VIEWS_JS
+    + """  while (rendered() < views().length && Date.now() < deadline) { await sleep(100); }
   if (document.fonts) { await document.fonts.ready; }
   await sleep(300);
 }
 """
+)
 
 # Runs in the page after SETTLE: gathers what the checks need.
 INSPECT = r"""

@@ -158,23 +158,35 @@ class Driver:
         do()
         try:
             self.page.wait_for_function(
-                "([w, n]) => { const f = document.querySelector(`[data-wm-figure=\"${w}\"]`);"
+                '([w, n]) => { const f = document.querySelector(`[data-wm-figure="${w}"]`);'
                 " return Number(f.dataset.draws || 0) > n; }",
-                arg=[self.widget, before["draws"]], timeout=5000)
+                arg=[self.widget, before["draws"]],
+                timeout=5000,
+            )
             self.page.wait_for_function(
                 "(n) => (window.__wmStaticDraws || []).slice(n).every((d) => d.painted !== null)",
-                arg=n_draws, timeout=5000)
+                arg=n_draws,
+                timeout=5000,
+            )
         except Exception as error:  # noqa: BLE001 (reported below as a figure that did not change)
             if expect_change:
                 problems.append(f"widget {self.widget}, {label}: {action}: no redraw ({error})")
         after = self.canvas()
         timing = self.page.evaluate(
             "(n) => ({inputs: window.__wmInputs, draws: (window.__wmStaticDraws || []).slice(n)})",
-            n_draws)
+            n_draws,
+        )
         changed = _digest(after["url"]) != _digest(before["url"])
-        row = {"page": self.page_path, "widget": self.widget, "control": label,
-               "action": action, "changed": changed, "drawn_ms": None, "painted_ms": None,
-               "setting": after["setting"]}
+        row = {
+            "page": self.page_path,
+            "widget": self.widget,
+            "control": label,
+            "action": action,
+            "changed": changed,
+            "drawn_ms": None,
+            "painted_ms": None,
+            "setting": after["setting"],
+        }
         if timing["inputs"] and timing["draws"]:
             first = timing["draws"][0]
             # the input that caused the redraw: the last one before it (during a drag, the
@@ -185,8 +197,10 @@ class Driver:
             row["painted_ms"] = round((first["painted"] or first["at"]) - t0, 2)
         RESULTS.append(row)
         if expect_change and not changed:
-            problems.append(f"widget {self.widget}, {label}: {action} did not change the figure "
-                            f"(setting {before['setting']} -> {after['setting']})")
+            problems.append(
+                f"widget {self.widget}, {label}: {action} did not change the figure "
+                f"(setting {before['setting']} -> {after['setting']})"
+            )
         return row
 
 
@@ -214,8 +228,11 @@ def _open(browser_context, base_url, page_path, width, height=900):
     # The widget manager renders the saved widgets after the load event: wait for every
     # StaticFigure of the saved widget state to have its view.
     expected = page.evaluate(EXPECTED)
-    page.wait_for_function("(n) => document.querySelectorAll('.wm-static-figure').length >= n",
-                           arg=expected, timeout=60000)
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.wm-static-figure').length >= n",
+        arg=expected,
+        timeout=60000,
+    )
     return page, log
 
 
@@ -224,8 +241,11 @@ def _wait_drawn(page, count: int) -> None:
     for w in range(count):
         page.locator(f"[data-wm-figure='{w}']").scroll_into_view_if_needed()
         page.wait_for_function(
-            "(w) => Number(document.querySelector(`[data-wm-figure=\"${w}\"]`)"
-            ".dataset.draws || 0) > 0", arg=w, timeout=30000)
+            '(w) => Number(document.querySelector(`[data-wm-figure="${w}"]`)'
+            ".dataset.draws || 0) > 0",
+            arg=w,
+            timeout=30000,
+        )
 
 
 def _problems_of(log) -> list[str]:
@@ -290,21 +310,33 @@ def test_static_widgets_respond_offline(page_path, base_url, browser_context, sc
             shown = drv.canvas()
             live = _live_png(shown["src"], shown["width"])
             if live is None:
-                problems.append(f"widget {w}: no registered widget has its payload "
-                                f"{shown['src']} (rebuild the site, or register the widget)")
+                problems.append(
+                    f"widget {w}: no registered widget has its payload "
+                    f"{shown['src']} (rebuild the site, or register the widget)"
+                )
             else:
                 canvas = _png(shown["url"])
                 if canvas.shape == live.shape:
                     diff = np.abs(canvas - live).max(axis=2)
                     mean, p99 = float(diff.mean()), float(np.percentile(diff, 99))
-                    RESULTS.append({"page": page_path, "widget": w, "control": "(fidelity)",
-                                    "action": f"mean |diff| {mean:.2f}, p99 {p99:.0f}, "
-                                              f"{(diff > 64).mean() * 100:.2f}% > 64",
-                                    "changed": True, "drawn_ms": None, "painted_ms": None,
-                                    "setting": shown["setting"]})
+                    RESULTS.append(
+                        {
+                            "page": page_path,
+                            "widget": w,
+                            "control": "(fidelity)",
+                            "action": f"mean |diff| {mean:.2f}, p99 {p99:.0f}, "
+                            f"{(diff > 64).mean() * 100:.2f}% > 64",
+                            "changed": True,
+                            "drawn_ms": None,
+                            "painted_ms": None,
+                            "setting": shown["setting"],
+                        }
+                    )
                     if mean > 3.0 or p99 > 96:
-                        problems.append(f"widget {w}: canvas differs from the live PNG "
-                                        f"(mean {mean:.2f}, p99 {p99:.0f})")
+                        problems.append(
+                            f"widget {w}: canvas differs from the live PNG "
+                            f"(mean {mean:.2f}, p99 {p99:.0f})"
+                        )
                 else:
                     problems.append(f"widget {w}: canvas {canvas.shape} vs live {live.shape}")
             exercised: set[str] = set()
@@ -322,9 +354,12 @@ def test_static_widgets_respond_offline(page_path, base_url, browser_context, sc
                     problems.append(f"widget {w}: {label!r} is fixed but not disabled")
                 if not page.get_by_text(text.strip()[:40]).first.is_visible():
                     problems.append(f"widget {w}: the reason for {label!r} is not visible")
-            never = [c["label"] for c in info["controls"]
-                     if c["id"] not in exercised
-                     and not any(t.startswith(c["label"] + " fixed at") for t in info["fixed"])]
+            never = [
+                c["label"]
+                for c in info["controls"]
+                if c["id"] not in exercised
+                and not any(t.startswith(c["label"] + " fixed at") for t in info["fixed"])
+            ]
             if never:
                 problems.append(f"widget {w}: controls never enabled, never moved: {never}")
         page.screenshot(path=str(shots / f"{stem}-1440-page.png"), full_page=False)
@@ -374,18 +409,26 @@ def _exercise(page, drv: Driver, info: dict, problems: list[str], exercised: set
             for k in list(range(count)) + [start]:
                 if k == select.evaluate("s => s.selectedIndex"):
                     continue
-                drv.timed(c["label"], f"option {k}",
-                          lambda k=k, s=select: s.select_option(index=k), problems)
+                drv.timed(
+                    c["label"],
+                    f"option {k}",
+                    lambda k=k, s=select: s.select_option(index=k),
+                    problems,
+                )
                 move_sliders()
         else:
             buttons = page.locator(f"[data-wm-control='{c['id']}'] button")
             count = buttons.count()
-            active = [k for k in range(count)
-                      if "mod-active" in (buttons.nth(k).get_attribute("class") or "")]
+            active = [
+                k
+                for k in range(count)
+                if "mod-active" in (buttons.nth(k).get_attribute("class") or "")
+            ]
             start = active[0] if active else 0
             for k in [k for k in range(count) if k != start] + [start]:
-                drv.timed(c["label"], f"button {k}", lambda k=k, b=buttons: b.nth(k).click(),
-                          problems)
+                drv.timed(
+                    c["label"], f"button {k}", lambda k=k, b=buttons: b.nth(k).click(), problems
+                )
                 move_sliders()
     for c in plays:
         exercised.add(c["id"])
@@ -395,21 +438,33 @@ def _exercise(page, drv: Driver, info: dict, problems: list[str], exercised: set
         button.click()
         try:
             page.wait_for_function(
-                "([w, d]) => Number(document.querySelector(`[data-wm-figure=\"${w}\"]`)"
-                ".dataset.draws || 0) >= d + 3", arg=[drv.widget, before["draws"]], timeout=8000)
+                '([w, d]) => Number(document.querySelector(`[data-wm-figure="${w}"]`)'
+                ".dataset.draws || 0) >= d + 3",
+                arg=[drv.widget, before["draws"]],
+                timeout=8000,
+            )
             ok = True
         except Exception:  # noqa: BLE001
             ok = False
         after = drv.canvas()
         draws = page.evaluate("(n) => (window.__wmStaticDraws || []).slice(n)", n)
         button.click()  # pause
-        RESULTS.append({"page": drv.page_path, "widget": drv.widget, "control": c["label"],
-                        "action": f"play: {len(draws)} frames drawn",
-                        "changed": _digest(after["url"]) != _digest(before["url"]),
-                        "drawn_ms": None, "painted_ms": None, "setting": after["setting"]})
+        RESULTS.append(
+            {
+                "page": drv.page_path,
+                "widget": drv.widget,
+                "control": c["label"],
+                "action": f"play: {len(draws)} frames drawn",
+                "changed": _digest(after["url"]) != _digest(before["url"]),
+                "drawn_ms": None,
+                "painted_ms": None,
+                "setting": after["setting"],
+            }
+        )
         if not ok or _digest(after["url"]) == _digest(before["url"]):
-            problems.append(f"widget {drv.widget}: Play did not animate the figure "
-                            f"({len(draws)} draws)")
+            problems.append(
+                f"widget {drv.widget}: Play did not animate the figure ({len(draws)} draws)"
+            )
 
 
 def _slider(page, drv: Driver, c: dict, problems: list[str]):
@@ -419,13 +474,21 @@ def _slider(page, drv: Driver, c: dict, problems: list[str]):
     initial = handle.get_attribute("aria-valuenow")
     for key in ("ArrowRight", "End", "Home"):
         before = drv.canvas()["setting"]
-        row = drv.timed(label, f"key {key}", lambda key=key: (handle.focus(),
-                                                              handle.press(key)),
-                        problems, expect_change=False)
+        row = drv.timed(
+            label,
+            f"key {key}",
+            lambda key=key: (handle.focus(), handle.press(key)),
+            problems,
+            expect_change=False,
+        )
         if key == "ArrowRight" and not row["changed"]:
             RESULTS.pop()
-            drv.timed(label, "key ArrowLeft", lambda: (handle.focus(), handle.press("ArrowLeft")),
-                      problems)
+            drv.timed(
+                label,
+                "key ArrowLeft",
+                lambda: (handle.focus(), handle.press("ArrowLeft")),
+                problems,
+            )
         elif key != "ArrowRight" and not row["changed"] and before == row["setting"]:
             pass  # already at that end
         elif not row["changed"]:
@@ -474,27 +537,39 @@ def test_latency_budget():
 def summary_lines() -> list[str]:
     if not RESULTS:
         return []
-    out = [(f"{'page':34s} {'w':>2s} {'control':24s} {'action':38s} {'drawn':>7s} "
-           f"{'painted':>8s} changed")]
+    out = [
+        (
+            f"{'page':34s} {'w':>2s} {'control':24s} {'action':38s} {'drawn':>7s} "
+            f"{'painted':>8s} changed"
+        )
+    ]
     for r in RESULTS:
         drawn = "" if r["drawn_ms"] is None else f"{r['drawn_ms']:.1f}"
         painted = "" if r["painted_ms"] is None else f"{r['painted_ms']:.1f}"
-        out.append(f"{r['page'][:34]:34s} {r['widget']:2d} {r['control'][:24]:24s} "
-                   f"{r['action'][:38]:38s} {drawn:>7s} {painted:>8s} {r['changed']}")
+        out.append(
+            f"{r['page'][:34]:34s} {r['widget']:2d} {r['control'][:24]:24s} "
+            f"{r['action'][:38]:38s} {drawn:>7s} {painted:>8s} {r['changed']}"
+        )
     out.append("")
-    out.append(f"{'page':34s} {'w':>2s} {'inputs':>6s} {'median ms':>10s} {'worst ms':>9s}"
-               "  (input event to the next frame after the canvas was drawn)")
+    out.append(
+        f"{'page':34s} {'w':>2s} {'inputs':>6s} {'median ms':>10s} {'worst ms':>9s}"
+        "  (input event to the next frame after the canvas was drawn)"
+    )
     groups: dict[tuple, list[float]] = {}
     for r in RESULTS:
         if r["painted_ms"] is not None:
             groups.setdefault((r["page"], r["widget"]), []).append(r["painted_ms"])
     for (page, w), times in groups.items():
-        out.append(f"{page[:34]:34s} {w:2d} {len(times):6d} {statistics.median(times):10.1f} "
-                   f"{max(times):9.1f}")
+        out.append(
+            f"{page[:34]:34s} {w:2d} {len(times):6d} {statistics.median(times):10.1f} "
+            f"{max(times):9.1f}"
+        )
     every = [t for ts in groups.values() for t in ts]
     if every:
-        out.append(f"{'all':34s} {'':2s} {len(every):6d} {statistics.median(every):10.1f} "
-                   f"{max(every):9.1f}")
+        out.append(
+            f"{'all':34s} {'':2s} {len(every):6d} {statistics.median(every):10.1f} "
+            f"{max(every):9.1f}"
+        )
     return out
 
 
@@ -503,9 +578,14 @@ def report(terminalreporter) -> None:
     conftest.py's pytest_terminal_summary)."""
     import sys
 
-    results = RESULTS or next((m.RESULTS for n, m in list(sys.modules.items())
-                               if n.endswith("test_static_widgets") and getattr(m, "RESULTS", None)),
-                              [])
+    results = RESULTS or next(
+        (
+            m.RESULTS
+            for n, m in list(sys.modules.items())
+            if n.endswith("test_static_widgets") and getattr(m, "RESULTS", None)
+        ),
+        [],
+    )
     if not results:
         return
     RESULTS[:] = results
@@ -513,7 +593,8 @@ def report(terminalreporter) -> None:
     TIMINGS.parent.mkdir(parents=True, exist_ok=True)
     TIMINGS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     TIMINGS.with_suffix(".json").write_text(json.dumps(RESULTS, indent=1), encoding="utf-8")
-    terminalreporter.write_sep("=", "static widgets: input to figure (tests/browser/"
-                                    "test_static_widgets.py)")
+    terminalreporter.write_sep(
+        "=", "static widgets: input to figure (tests/browser/test_static_widgets.py)"
+    )
     for line in lines:
         terminalreporter.write_line(line)

@@ -49,10 +49,11 @@ def test_first_visit_bytes_within_budget(reader, base_url, path):
     kind = page_kind(path, first.widgets)
     problems = []
     if first.transferred > BUDGET_BYTES[kind]:
-        problems.append(f"{first.transferred / 1e6:.2f} MB transferred, budget "
-                        f"{BUDGET_BYTES[kind] / 1e6:.0f} MB for a {kind}; heaviest: "
-                        + ", ".join(f"{f} {n / 1e3:.0f} KB" for f, n in first.heaviest()))
+        problems.append(
+            f"{first.transferred / 1e6:.2f} MB transferred, budget "
+            f"{BUDGET_BYTES[kind] / 1e6:.0f} MB for a {kind}; heaviest: "
+            + ", ".join(f"{f} {n / 1e3:.0f} KB" for f, n in first.heaviest())
+        )
     if best.longest_task_ms is None:
         problems.append("this Chromium reports no long tasks (Long Tasks API missing)")
     assert not problems, f"{path} at {name}:\n  " + "\n  ".join(problems)
-

@@ -25,17 +25,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m rnnlib.book.comparison",
         description="The empirical comparison of the seven cells (chapter 7): same tasks, data, "
-                    "seeds and budget.")
+        "seeds and budget.",
+    )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--quick", action="store_true", help="the small configuration (default)")
     which.add_argument("--full", action="store_true", help="the full comparison (minutes)")
     parser.add_argument("--workers", type=int, default=None, help="processes (full: 2)")
-    parser.add_argument("--out", default=None,
-                        help="directory for the results (default: rnnlib/data/comparison, the "
-                             "committed results shipped with rnnlib)")
-    parser.add_argument("--check", action="store_true",
-                        help="compare with the saved results (in --out, or the committed ones) "
-                             "instead of overwriting them")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="directory for the results (default: rnnlib/data/comparison, the "
+        "committed results shipped with rnnlib)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the saved results (in --out, or the committed ones) "
+        "instead of overwriting them",
+    )
     args = parser.parse_args(argv)
     config = FULL if args.full else QUICK
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one BLAS thread per worker process
@@ -43,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     # --check reads the saved results first: a missing file fails now, not after the runs
     saved = load_results(config.name, args.out) if args.check else None
     results = run_config(config, workers=args.workers, progress=True)
-    print(f"{config.name}: {len(results['sweep']) + len(results['runs'])} runs in "
-          f"{results['wall_time_s']} s with {results['workers']} worker(s)")
+    print(
+        f"{config.name}: {len(results['sweep']) + len(results['runs'])} runs in "
+        f"{results['wall_time_s']} s with {results['workers']} worker(s)"
+    )
     if saved is not None:
         diff = max_relative_difference(results, saved)
         print(f"largest relative difference from the saved results: {diff:.3g} (tolerance {RTOL})")

@@ -78,30 +78,81 @@ def config_from_dict(d: dict) -> Config:
 
 
 FULL_TASKS = (
-    TaskSpec("copy", {"n_symbols": 4, "length": 3, "delay": 15}, budget_hidden=20,
-             threshold=0.1, label="copy: recall 3 symbols after 15 blank steps"),
-    TaskSpec("adding", {"length": 25}, budget_hidden=20, threshold=0.01, acc_tol=0.04,
-             label="adding problem, 25 steps"),
-    TaskSpec("reber", {"score": "long", "max_length": 30}, budget_hidden=20, threshold=0.1,
-             label="embedded Reber, the long-range symbol"),
-    TaskSpec("charlm", {"seq_len": 20}, budget_hidden=20, threshold=2.5,
-             label="character language model, 20 characters"),
+    TaskSpec(
+        "copy",
+        {"n_symbols": 4, "length": 3, "delay": 15},
+        budget_hidden=20,
+        threshold=0.1,
+        label="copy: recall 3 symbols after 15 blank steps",
+    ),
+    TaskSpec(
+        "adding",
+        {"length": 25},
+        budget_hidden=20,
+        threshold=0.01,
+        acc_tol=0.04,
+        label="adding problem, 25 steps",
+    ),
+    TaskSpec(
+        "reber",
+        {"score": "long", "max_length": 30},
+        budget_hidden=20,
+        threshold=0.1,
+        label="embedded Reber, the long-range symbol",
+    ),
+    TaskSpec(
+        "charlm",
+        {"seq_len": 20},
+        budget_hidden=20,
+        threshold=2.5,
+        label="character language model, 20 characters",
+    ),
 )
 
 QUICK_TASKS = (
-    TaskSpec("copy", {"n_symbols": 4, "length": 2, "delay": 4}, budget_hidden=12,
-             threshold=1.0, label="copy: recall 2 symbols after 4 blank steps"),
-    TaskSpec("adding", {"length": 8}, budget_hidden=12, threshold=0.1, acc_tol=0.04,
-             label="adding problem, 8 steps"),
-    TaskSpec("reber", {"score": "long", "max_length": 14}, budget_hidden=12, threshold=0.6,
-             label="embedded Reber, the long-range symbol"),
-    TaskSpec("charlm", {"seq_len": 8}, budget_hidden=12, threshold=3.0,
-             label="character language model, 8 characters"),
+    TaskSpec(
+        "copy",
+        {"n_symbols": 4, "length": 2, "delay": 4},
+        budget_hidden=12,
+        threshold=1.0,
+        label="copy: recall 2 symbols after 4 blank steps",
+    ),
+    TaskSpec(
+        "adding",
+        {"length": 8},
+        budget_hidden=12,
+        threshold=0.1,
+        acc_tol=0.04,
+        label="adding problem, 8 steps",
+    ),
+    TaskSpec(
+        "reber",
+        {"score": "long", "max_length": 14},
+        budget_hidden=12,
+        threshold=0.6,
+        label="embedded Reber, the long-range symbol",
+    ),
+    TaskSpec(
+        "charlm",
+        {"seq_len": 8},
+        budget_hidden=12,
+        threshold=3.0,
+        label="character language model, 8 characters",
+    ),
 )
 
 FULL = Config(name="full", tasks=FULL_TASKS, workers=2)
-QUICK = Config(name="quick", tasks=QUICK_TASKS, learning_rates=(0.01, 0.03), seeds=(1,),
-               steps=20, batch_size=16, eval_every=5, n_val=64, n_test=64)
+QUICK = Config(
+    name="quick",
+    tasks=QUICK_TASKS,
+    learning_rates=(0.01, 0.03),
+    seeds=(1,),
+    steps=20,
+    batch_size=16,
+    eval_every=5,
+    n_val=64,
+    n_test=64,
+)
 
 
 # -- budgets -------------------------------------------------------------------------------
@@ -130,8 +181,9 @@ def hidden_size_for(cell: str, n_in: int, n_out: int, budget: int) -> int:
     return best
 
 
-def equal_budget(cells, n_in: int, n_out: int, budget_hidden: int, tolerance: float = 0.05,
-                 where: str = "") -> dict:
+def equal_budget(
+    cells, n_in: int, n_out: int, budget_hidden: int, tolerance: float = 0.05, where: str = ""
+) -> dict:
     """The budget (a basic LSTM of ``budget_hidden`` units) and, per cell, the closest state
     size, its parameter count and its relative gap: ``{"budget", "cells": {cell: {"n_hidden",
     "n_params", "gap"}}}``. Raises ValueError if a cell cannot get within ``tolerance``."""
@@ -156,6 +208,12 @@ def budgets(config: Config) -> dict:
     out = {}
     for spec in config.tasks:
         task = spec.make()
-        out[spec.name] = equal_budget(config.cells, task.n_in, task.n_out, spec.budget_hidden,
-                                      config.budget_tolerance, where=spec.name)
+        out[spec.name] = equal_budget(
+            config.cells,
+            task.n_in,
+            task.n_out,
+            spec.budget_hidden,
+            config.budget_tolerance,
+            where=spec.name,
+        )
     return out

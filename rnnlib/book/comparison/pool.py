@@ -12,9 +12,13 @@ import time
 from collections.abc import Callable
 
 
-def map_jobs(run: Callable[[dict], dict], jobs: list[dict], workers: int = 1,
-             cost: Callable[[dict], float] | None = None,
-             report: Callable[[int, int, dict, float], None] | None = None) -> list[dict]:
+def map_jobs(
+    run: Callable[[dict], dict],
+    jobs: list[dict],
+    workers: int = 1,
+    cost: Callable[[dict], float] | None = None,
+    report: Callable[[int, int, dict, float], None] | None = None,
+) -> list[dict]:
     """``[run(job) for job in jobs]``, in ``workers`` processes if more than one.
 
     The jobs start in order of decreasing ``cost(job)`` (a rough estimate), so that a pool ends

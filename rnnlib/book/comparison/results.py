@@ -36,16 +36,50 @@ RESULTS: Traversable = resources.files("rnnlib") / "data" / "comparison"
 RTOL = 1e-6
 
 SUMMARY_FIELDS = (
-    "task", "cell", "n_hidden", "n_params", "budget", "lr", "n_seeds", "n_diverged",
-    "test_loss_mean", "test_loss_std", "test_loss_min", "test_loss_max",
-    "test_acc_mean", "test_acc_std", "test_acc_min", "test_acc_max",
-    "val_loss_mean", "val_loss_std", "val_acc_mean", "val_acc_std",
-    "threshold", "n_reached", "steps_to_threshold_median", "time_per_step_ms_median",
+    "task",
+    "cell",
+    "n_hidden",
+    "n_params",
+    "budget",
+    "lr",
+    "n_seeds",
+    "n_diverged",
+    "test_loss_mean",
+    "test_loss_std",
+    "test_loss_min",
+    "test_loss_max",
+    "test_acc_mean",
+    "test_acc_std",
+    "test_acc_min",
+    "test_acc_max",
+    "val_loss_mean",
+    "val_loss_std",
+    "val_acc_mean",
+    "val_acc_std",
+    "threshold",
+    "n_reached",
+    "steps_to_threshold_median",
+    "time_per_step_ms_median",
     "cpu_time_s_median",
 )
-RUN_FIELDS = ("task", "cell", "phase", "lr", "seed", "n_hidden", "n_params", "steps", "diverged",
-              "val_loss", "val_acc", "test_loss", "test_acc", "steps_to_threshold",
-              "time_per_step_ms", "cpu_time_s")
+RUN_FIELDS = (
+    "task",
+    "cell",
+    "phase",
+    "lr",
+    "seed",
+    "n_hidden",
+    "n_params",
+    "steps",
+    "diverged",
+    "val_loss",
+    "val_acc",
+    "test_loss",
+    "test_acc",
+    "steps_to_threshold",
+    "time_per_step_ms",
+    "cpu_time_s",
+)
 CURVE_KEYS = ("curve_steps", "curve_val_loss", "train_loss")
 MEASURES = ("val_loss", "val_acc", "test_loss", "test_acc")
 
@@ -55,16 +89,26 @@ def versions() -> dict:
     """The versions of what produced the numbers."""
     import rnnlib
 
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "rnnlib": rnnlib.__version__, "git_commit": _git_commit()}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "rnnlib": rnnlib.__version__,
+        "git_commit": _git_commit(),
+    }
 
 
 def _git_commit() -> str | None:
     import subprocess
 
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, check=False,
-                             capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
@@ -114,8 +158,12 @@ def read_json(path: Traversable | Path) -> dict:
     return unjson(json.loads(path.read_text()))
 
 
-def write_files(results: dict, directory: Path | str, prefix: str,
-                tables: dict[str, tuple[tuple[str, ...], list[dict]]]) -> dict[str, Path]:
+def write_files(
+    results: dict,
+    directory: Path | str,
+    prefix: str,
+    tables: dict[str, tuple[tuple[str, ...], list[dict]]],
+) -> dict[str, Path]:
     """Write ``<prefix>_<name>.json`` (all of ``results``) and one CSV per entry of ``tables``
     (``{"csv": (fields, rows), "runs_csv": (fields, rows)}`` -> ``<prefix>_<name>.csv``,
     ``<prefix>_<name>_runs.csv``) into ``directory``; return the paths by kind."""
@@ -142,8 +190,10 @@ def package_dir(data: Traversable) -> Path:
     """
     if isinstance(data, Path):
         return data
-    raise OSError(f"rnnlib's package data is not on the filesystem ({data!r}); "
-                  "pass a directory to write the results into (--out DIR)")
+    raise OSError(
+        f"rnnlib's package data is not on the filesystem ({data!r}); "
+        "pass a directory to write the results into (--out DIR)"
+    )
 
 
 # -- the comparison's files ----------------------------------------------------------------------
@@ -158,12 +208,17 @@ def save_results(results: dict, directory: Path | str | None = None) -> dict[str
     (default: the package's own copy, :func:`results_dir`)."""
     directory = results_dir() if directory is None else directory
     runs = results["sweep"] + [strip_curves(r) for r in results["runs"]]
-    return write_files(results, directory, "compare", {"csv": (SUMMARY_FIELDS, results["summary"]),
-                                                        "runs_csv": (RUN_FIELDS, runs)})
+    return write_files(
+        results,
+        directory,
+        "compare",
+        {"csv": (SUMMARY_FIELDS, results["summary"]), "runs_csv": (RUN_FIELDS, runs)},
+    )
 
 
-def results_file(name: str, kind: str = "json",
-                 directory: Path | str | Traversable | None = None) -> Traversable:
+def results_file(
+    name: str, kind: str = "json", directory: Path | str | Traversable | None = None
+) -> Traversable:
     """The file ``compare_<name>.json`` (``kind="json"``), ``compare_<name>.csv`` (``"csv"``)
     or ``compare_<name>_runs.csv`` (``"runs_csv"``) in ``directory`` (default: the committed
     results, :data:`RESULTS`)."""
@@ -171,8 +226,9 @@ def results_file(name: str, kind: str = "json",
     if kind not in suffixes:
         raise ValueError(f"kind must be one of {sorted(suffixes)}, got {kind!r}")
     if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a configuration name such as 'full' or 'quick', "
-                        f"got {name!r}")
+        raise TypeError(
+            f"name must be a configuration name such as 'full' or 'quick', got {name!r}"
+        )
     base = RESULTS if directory is None else directory
     if isinstance(base, str):
         base = Path(base)
@@ -185,13 +241,15 @@ def load_results(name: str = "full", directory: Path | str | Traversable | None 
     path = results_file(name, "json", directory)
     if not path.is_file():
         where = "rnnlib's package data" if directory is None else str(directory)
-        raise FileNotFoundError(f"no compare_{name}.json in {where}; run "
-                                f"python -m rnnlib.book.comparison --{name}")
+        raise FileNotFoundError(
+            f"no compare_{name}.json in {where}; run python -m rnnlib.book.comparison --{name}"
+        )
     return read_json(path)
 
 
 def max_relative_difference(a: dict, b: dict) -> float:
     """The largest relative difference between two results' per-run measures and curves."""
+
     def key(r):
         return r["task"], r["cell"], r["phase"], r["lr"], r["seed"]
 

@@ -23,9 +23,12 @@ def spread(values: list[float]) -> dict:
     finite = a[np.isfinite(a)]
     if len(finite) == 0:
         return {"mean": math.inf, "std": math.nan, "min": math.inf, "max": math.inf}
-    return {"mean": float(finite.mean()),
-            "std": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
-            "min": float(finite.min()), "max": float(finite.max())}
+    return {
+        "mean": float(finite.mean()),
+        "std": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+    }
 
 
 def choose_rates(sweep: list[dict]) -> dict:
@@ -50,10 +53,16 @@ def summarize(results: dict) -> list[dict]:
     for task, info in results["sizes"].items():
         for cell, size in info["cells"].items():
             runs = [r for r in results["runs"] if r["task"] == task and r["cell"] == cell]
-            row = {"task": task, "cell": cell, "n_hidden": size["n_hidden"],
-                   "n_params": size["n_params"], "budget": info["budget"],
-                   "lr": results["chosen_lr"][task][cell], "n_seeds": len(runs),
-                   "n_diverged": sum(r["diverged"] for r in runs)}
+            row = {
+                "task": task,
+                "cell": cell,
+                "n_hidden": size["n_hidden"],
+                "n_params": size["n_params"],
+                "budget": info["budget"],
+                "lr": results["chosen_lr"][task][cell],
+                "n_seeds": len(runs),
+                "n_diverged": sum(r["diverged"] for r in runs),
+            }
             for key in ("test_loss", "test_acc", "val_loss", "val_acc"):
                 for stat, value in spread([r[key] for r in runs]).items():
                     row[f"{key}_{stat}"] = value
@@ -80,8 +89,13 @@ def curves(results: dict, task: str, cell: str) -> dict:
     if not runs:
         raise ValueError(f"no runs of {cell!r} on {task!r} in these results")
     losses = np.array([r["curve_val_loss"] for r in runs], dtype=np.float64)
-    return {"steps": np.array(runs[0]["curve_steps"]), "mean": losses.mean(axis=0),
-            "min": losses.min(axis=0), "max": losses.max(axis=0), "runs": losses}
+    return {
+        "steps": np.array(runs[0]["curve_steps"]),
+        "mean": losses.mean(axis=0),
+        "min": losses.min(axis=0),
+        "max": losses.max(axis=0),
+        "runs": losses,
+    }
 
 
 def permutation_p(a: list[float], b: list[float]) -> float:
@@ -122,10 +136,15 @@ def verdicts(results: dict, first: str = "pseudo", second: str = "lstm") -> dict
             outcome = "worse"
         else:
             outcome = "overlap"
-        out[task] = {"first": first, "second": second, "mean_first": float(np.mean(a)),
-                     "mean_second": float(np.mean(b)),
-                     "mean_difference": float(np.mean(a) - np.mean(b)),
-                     "outcome": outcome, "p": permutation_p(a, b),
-                     "first_wins_pairs": int(sum(x < y for x in a for y in b)),
-                     "pairs": len(a) * len(b)}
+        out[task] = {
+            "first": first,
+            "second": second,
+            "mean_first": float(np.mean(a)),
+            "mean_second": float(np.mean(b)),
+            "mean_difference": float(np.mean(a) - np.mean(b)),
+            "outcome": outcome,
+            "p": permutation_p(a, b),
+            "first_wins_pairs": int(sum(x < y for x in a for y in b)),
+            "pairs": len(a) * len(b),
+        }
     return out

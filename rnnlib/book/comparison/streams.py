@@ -50,5 +50,7 @@ def eval_sets(spec, config, task=None):
     """The fixed validation and test batches of a task (the same for every cell and seed):
     ``config.n_val`` and ``config.n_test`` sequences of ``spec`` (a :class:`TaskSpec`)."""
     task = spec.make() if task is None else task
-    return (task.sample(rng_for(VAL_STREAM, spec.name), config.n_val),
-            task.sample(rng_for(TEST_STREAM, spec.name), config.n_test))
+    return (
+        task.sample(rng_for(VAL_STREAM, spec.name), config.n_val),
+        task.sample(rng_for(TEST_STREAM, spec.name), config.n_test),
+    )

@@ -17,8 +17,9 @@ def test_every_cell_gets_the_same_budget_within_5_percent(config):
         for cell, size in info["cells"].items():
             spec = next(s for s in config.tasks if s.name == task)
             t = spec.make()
-            assert size["n_params"] == comparison.param_count(cell, t.n_in, size["n_hidden"],
-                                                              t.n_out)
+            assert size["n_params"] == comparison.param_count(
+                cell, t.n_in, size["n_hidden"], t.n_out
+            )
             assert abs(size["n_params"] / info["budget"] - 1) <= 0.05, (task, cell, size)
 
 
@@ -48,7 +49,8 @@ def test_equal_budget_is_the_one_rule_and_says_when_a_cell_cannot_meet_it():
     adding = next(s for s in comparison.FULL.tasks if s.name == "adding")
     sizes = comparison.budgets(comparison.FULL)["adding"]
     assert comparison.equal_budget(long_lag.CELLS, 2, 1, adding.budget_hidden)["cells"] == {
-        c: sizes["cells"][c] for c in long_lag.CELLS}
+        c: sizes["cells"][c] for c in long_lag.CELLS
+    }
     assert long_lag.sizes(long_lag.FULL) == comparison.equal_budget(long_lag.CELLS, 2, 1, 20)
     with pytest.raises(ValueError, match="off the budget"):
         comparison.equal_budget(["vanilla"], 2, 1, 20, tolerance=0.001)

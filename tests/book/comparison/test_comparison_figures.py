@@ -37,8 +37,9 @@ def test_learning_curves_draw_the_seed_means_in_the_book_palette(full):
     labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert labels and all(t.startswith("10") and "e" not in t for t in labels)
     text = fig._wm_description
-    best = min(full["config"]["cells"],
-               key=lambda c: comparison.curves(full, "adding", c)["mean"][-1])
+    best = min(
+        full["config"]["cells"], key=lambda c: comparison.curves(full, "adding", c)["mean"][-1]
+    )
     assert f"lowest the {style.cell_label(best)}" in text and "step 300" in text
 
 
@@ -54,18 +55,28 @@ def test_the_grids_have_one_panel_per_task_and_a_description_from_the_data(full)
     assert "Four panels of dot plots" in text and "GRU" in text
     ax = fig.axes[1]  # the adding problem: each dot one seed's test loss
     points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
-    expected = [r["test_loss"] for t in ["adding"] for c in full["config"]["cells"]
-                for r in full["runs"] if r["task"] == t and r["cell"] == c]
+    expected = [
+        r["test_loss"]
+        for t in ["adding"]
+        for c in full["config"]["cells"]
+        for r in full["runs"]
+        if r["task"] == t and r["cell"] == c
+    ]
     assert np.allclose(np.sort(points), np.sort(expected), rtol=1e-12)
 
 
 def test_no_figure_sets_its_own_font_size(full):
-    for fig in (comparison.plot_all_curves(full), comparison.plot_all_final(full),
-                comparison.plot_final(full, "reber")):
+    for fig in (
+        comparison.plot_all_curves(full),
+        comparison.plot_all_final(full),
+        comparison.plot_final(full, "reber"),
+    ):
         for text in fig.findobj(matplotlib.text.Text):
             if text.get_text():
-                assert text.get_fontsize() in (9.0, 10.0, 12.0), (text.get_text(),
-                                                                  text.get_fontsize())
+                assert text.get_fontsize() in (9.0, 10.0, 12.0), (
+                    text.get_text(),
+                    text.get_fontsize(),
+                )
 
 
 def test_plot_functions_reject_an_unknown_task(full):

@@ -10,13 +10,24 @@ from rnnlib.book import comparison
 
 def quick_job(quick: dict, task: str = "charlm", cell: str = "lstm") -> dict:
     spec = next(t for t in quick["config"]["tasks"] if t["name"] == task)
-    return {"config": quick["config"], "task": spec, "cell": cell, "seed": 1,
-            "lr": quick["chosen_lr"][task][cell], "phase": "final",
-            "n_hidden": quick["sizes"][task]["cells"][cell]["n_hidden"]}
+    return {
+        "config": quick["config"],
+        "task": spec,
+        "cell": cell,
+        "seed": 1,
+        "lr": quick["chosen_lr"][task][cell],
+        "phase": "final",
+        "n_hidden": quick["sizes"][task]["cells"][cell]["n_hidden"],
+    }
 
 
-KEYS = comparison.MEASURES + ("steps_to_threshold", "diverged", "curve_steps", "curve_val_loss",
-                              "train_loss")
+KEYS = comparison.MEASURES + (
+    "steps_to_threshold",
+    "diverged",
+    "curve_steps",
+    "curve_val_loss",
+    "train_loss",
+)
 
 
 def test_a_training_run_is_bitwise_repeatable_in_one_process_and_across_processes(quick):
@@ -34,8 +45,12 @@ def test_a_training_run_is_bitwise_repeatable_in_one_process_and_across_processe
 def test_results_come_back_in_job_order_whatever_the_cost_order(quick):
     jobs = [quick_job(quick, "adding", "vanilla"), quick_job(quick, "copy", "gru")]
     seen = []
-    out = comparison.map_jobs(comparison.run_one, jobs, cost=lambda j: j["task"]["name"] == "copy",
-                              report=lambda count, total, r, s: seen.append((count, r["task"])))
+    out = comparison.map_jobs(
+        comparison.run_one,
+        jobs,
+        cost=lambda j: j["task"]["name"] == "copy",
+        report=lambda count, total, r, s: seen.append((count, r["task"])),
+    )
     assert [r["task"] for r in out] == ["adding", "copy"]
     assert seen == [(1, "copy"), (2, "adding")]  # the costlier job started first
     with pytest.raises(ValueError, match="workers must be a positive integer"):

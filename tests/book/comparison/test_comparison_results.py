@@ -13,18 +13,40 @@ from rnnlib.book import comparison
 from rnnlib.book.comparison import __main__ as cli
 from rnnlib.book.comparison import results as files
 
-RESULT_KEYS = ("config", "sizes", "chosen_lr", "sweep", "runs", "summary", "verdicts",
-               "thresholds", "chance_loss", "wall_time_s", "workers", "machine", "versions")
+RESULT_KEYS = (
+    "config",
+    "sizes",
+    "chosen_lr",
+    "sweep",
+    "runs",
+    "summary",
+    "verdicts",
+    "thresholds",
+    "chance_loss",
+    "wall_time_s",
+    "workers",
+    "machine",
+    "versions",
+)
 RUN_KEYS = comparison.RUN_FIELDS + ("curve_steps", "curve_val_loss", "train_loss")
-VERDICT_KEYS = ("mean_first", "mean_second", "mean_difference", "outcome", "p",
-                "first_wins_pairs", "pairs")
+VERDICT_KEYS = (
+    "mean_first",
+    "mean_second",
+    "mean_difference",
+    "outcome",
+    "p",
+    "first_wins_pairs",
+    "pairs",
+)
 
 
 @pytest.mark.parametrize("name", ("quick", "full"))
 def test_results_files_carry_every_field_the_chapter_reads(name, committed):
     if name not in committed:
-        pytest.fail(f"rnnlib/data/comparison/compare_{name}.json is missing; run "
-                    f"python -m rnnlib.book.comparison --{name}")
+        pytest.fail(
+            f"rnnlib/data/comparison/compare_{name}.json is missing; run "
+            f"python -m rnnlib.book.comparison --{name}"
+        )
     res = committed[name]
     for key in RESULT_KEYS:
         assert key in res, key
@@ -63,7 +85,10 @@ def test_saved_results_read_back_the_same_infinities_included(quick, tmp_path):
     res = {**quick, "runs": [dict(quick["runs"][0], test_loss=math.inf)] + quick["runs"][1:]}
     paths = comparison.save_results(res, tmp_path)
     assert sorted(p.name for p in paths.values()) == [
-        "compare_quick.csv", "compare_quick.json", "compare_quick_runs.csv"]
+        "compare_quick.csv",
+        "compare_quick.json",
+        "compare_quick_runs.csv",
+    ]
     again = comparison.load_results("quick", tmp_path)
     assert again == res and again["runs"][0]["test_loss"] == math.inf
     assert comparison.max_relative_difference(again, quick) == math.inf
@@ -103,7 +128,9 @@ def test_the_command_line_writes_or_checks(quick, tmp_path, monkeypatch, capsys)
     assert cli.main(["--full", "--workers", "1", "--check", "--out", str(tmp_path)]) == 0
     assert asked[-1] == ("full", 1, True)
     moved = dict(quick["runs"][0], test_loss=quick["runs"][0]["test_loss"] * (1 + 1e-3))
-    monkeypatch.setattr(cli, "run_config",
-                        lambda config, workers=None, progress=False:
-                        {**quick, "runs": [moved] + quick["runs"][1:]})
+    monkeypatch.setattr(
+        cli,
+        "run_config",
+        lambda config, workers=None, progress=False: {**quick, "runs": [moved] + quick["runs"][1:]},
+    )
     assert cli.main(["--quick", "--check"]) == 1  # a change above RTOL is caught

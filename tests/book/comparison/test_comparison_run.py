@@ -27,8 +27,9 @@ def test_evaluation_loss_is_the_training_loss():
         assert 0.0 <= acc <= 1.0
     with pytest.raises(ValueError, match="needs acc_tol"):
         adding = comparison.QUICK.tasks[1].make()
-        comparison.evaluate(Model(make_cell("gru", 2, 3, rng), 1, rng), adding,
-                            adding.sample(rng, 2), None)
+        comparison.evaluate(
+            Model(make_cell("gru", 2, 3, rng), 1, rng), adding, adding.sample(rng, 2), None
+        )
 
 
 def test_training_in_chunks_is_one_call_of_the_core_trainer():
@@ -47,14 +48,31 @@ def test_training_in_chunks_is_one_call_of_the_core_trainer():
 
     val = task.sample(np.random.default_rng(1), 8)
     chunked, whole = model(), model()
-    run = comparison.train_in_chunks(chunked, task, optim.Adam(0.03), np.random.default_rng(7),
-                                     steps=12, eval_every=5, batch_size=4, clip_norm=1.0, val=val)
-    history = train(whole, task, 12, optim.Adam(0.03), np.random.default_rng(7), batch_size=4,
-                    clip_norm=1.0, progress=False)
+    run = comparison.train_in_chunks(
+        chunked,
+        task,
+        optim.Adam(0.03),
+        np.random.default_rng(7),
+        steps=12,
+        eval_every=5,
+        batch_size=4,
+        clip_norm=1.0,
+        val=val,
+    )
+    history = train(
+        whole,
+        task,
+        12,
+        optim.Adam(0.03),
+        np.random.default_rng(7),
+        batch_size=4,
+        clip_norm=1.0,
+        progress=False,
+    )
     for name, value in whole.params.items():
         assert np.array_equal(chunked.params[name], value), name
     assert run["curve_steps"] == [0, 5, 10, 12] and run["steps"] == 12 and not run["diverged"]
-    assert run["train_loss"] == [float(np.mean(history.loss[i:i + 5])) for i in (0, 5, 10)]
+    assert run["train_loss"] == [float(np.mean(history.loss[i : i + 5])) for i in (0, 5, 10)]
     assert run["curve"][-1] == whole.loss(val, task.kind)
     assert len(run["step_times"]) == 12
 
@@ -65,14 +83,25 @@ def job_of(res: dict, task: str, cell: str, seed: int, lr: float | None = None) 
     phase = "final" if lr is None else "sweep"
     lr = res["chosen_lr"][task][cell] if lr is None else lr
     spec = next(t for t in res["config"]["tasks"] if t["name"] == task)
-    return {"config": res["config"], "task": spec, "cell": cell, "lr": lr, "seed": seed,
-            "phase": phase, "n_hidden": res["sizes"][task]["cells"][cell]["n_hidden"]}
+    return {
+        "config": res["config"],
+        "task": spec,
+        "cell": cell,
+        "lr": lr,
+        "seed": seed,
+        "phase": phase,
+        "n_hidden": res["sizes"][task]["cells"][cell]["n_hidden"],
+    }
 
 
 def saved_run(res: dict, job: dict) -> dict:
     runs = res["runs"] if job["phase"] == "final" else res["sweep"]
-    return next(r for r in runs if (r["task"], r["cell"], r["seed"], r["lr"])
-                == (job["task"]["name"], job["cell"], job["seed"], job["lr"]))
+    return next(
+        r
+        for r in runs
+        if (r["task"], r["cell"], r["seed"], r["lr"])
+        == (job["task"]["name"], job["cell"], job["seed"], job["lr"])
+    )
 
 
 def test_quick_configuration_reproduces_the_committed_quick_results(quick):
@@ -84,8 +113,12 @@ def test_quick_configuration_reproduces_the_committed_quick_results(quick):
     assert comparison.budgets(comparison.QUICK) == quick["sizes"]
     assert json.loads(json.dumps(comparison.QUICK.to_dict())) == quick["config"]
     assert comparison.choose_rates(quick["sweep"]) == quick["chosen_lr"]
-    jobs = [job_of(quick, t, c, s) for t in quick["sizes"] for c in quick["config"]["cells"]
-            for s in quick["config"]["seeds"]]
+    jobs = [
+        job_of(quick, t, c, s)
+        for t in quick["sizes"]
+        for c in quick["config"]["cells"]
+        for s in quick["config"]["seeds"]
+    ]
     fresh = comparison.map_jobs(comparison.run_one, jobs)
     mine = {"sweep": [], "runs": fresh}
     theirs = {"sweep": [], "runs": quick["runs"]}
@@ -130,8 +163,10 @@ SWEEP_RERUN = ("adding", "vanilla")
 @pytest.fixture(scope="module")
 def full_reruns(full):
     jobs = [job_of(full, *key) for key in FINAL_RERUNS]
-    jobs += [job_of(full, *SWEEP_RERUN, full["config"]["sweep_seed"], lr)
-             for lr in full["config"]["learning_rates"]]
+    jobs += [
+        job_of(full, *SWEEP_RERUN, full["config"]["sweep_seed"], lr)
+        for lr in full["config"]["learning_rates"]
+    ]
     return [(job, comparison.run_one(job), saved_run(full, job)) for job in jobs]
 
 
@@ -140,6 +175,7 @@ def learned(run: dict) -> bool:
     return run["steps_to_threshold"] is not None
 
 
+@pytest.mark.slow
 def test_single_reporting_runs_reach_the_committed_verdicts(full_reruns, full):
     """Rerun here, each reporting run learned (or not) as the committed one did, classified the
     same share of test positions (to 1 %), and ended within SPREAD_FRACTION of its cell's
@@ -154,18 +190,27 @@ def test_single_reporting_runs_reach_the_committed_verdicts(full_reruns, full):
         assert fresh["test_acc"] == pytest.approx(saved["test_acc"], abs=0.01), where
         spread = rows[job["task"]["name"], job["cell"]]["test_loss_std"]
         assert abs(fresh["test_loss"] - saved["test_loss"]) <= SPREAD_FRACTION * spread, (
-            where, fresh["test_loss"], saved["test_loss"], spread)
+            where,
+            fresh["test_loss"],
+            saved["test_loss"],
+            spread,
+        )
 
 
+@pytest.mark.slow
 def test_the_learned_copy_run_learns_and_the_failed_reber_run_fails_again(full_reruns):
     """Chapter 7: the vanilla RNN learns the copy task on most seeds (seed 1 among them); one
     LSTM run on the Reber task (seed 5) never learns the long-range symbol."""
-    runs = {(job["task"]["name"], job["cell"]): fresh for job, fresh, _ in full_reruns
-            if job["phase"] == "final"}
+    runs = {
+        (job["task"]["name"], job["cell"]): fresh
+        for job, fresh, _ in full_reruns
+        if job["phase"] == "final"
+    }
     assert learned(runs["copy", "vanilla"]) and runs["copy", "vanilla"]["test_acc"] == 1.0
     assert not learned(runs["reber", "lstm"]) and runs["reber", "lstm"]["test_acc"] < 0.75
 
 
+@pytest.mark.slow
 def test_a_fresh_sweep_chooses_the_committed_learning_rate(full_reruns, full):
     task, cell = SWEEP_RERUN
     sweep = [fresh for job, fresh, _ in full_reruns if job["phase"] == "sweep"]
@@ -185,11 +230,14 @@ def conclusions(res: dict) -> dict:
     """What chapter 7 concludes from a full run: the chosen rates, the pseudo-LSTM-against-LSTM
     verdict per task, the best cell per task, and which cells learned the copy task."""
     rows = {(r["task"], r["cell"]): r for r in res["summary"]}
-    return {"chosen_lr": res["chosen_lr"],
-            "outcomes": {t: v["outcome"] for t, v in res["verdicts"].items()},
-            "best": {t: best_cell(res, t) for t in res["sizes"]},
-            "copy_learned_by": sorted(c for (t, c), r in rows.items()
-                                      if t == "copy" and r["n_reached"] > 0)}
+    return {
+        "chosen_lr": res["chosen_lr"],
+        "outcomes": {t: v["outcome"] for t, v in res["verdicts"].items()},
+        "best": {t: best_cell(res, t) for t in res["sizes"]},
+        "copy_learned_by": sorted(
+            c for (t, c), r in rows.items() if t == "copy" and r["n_reached"] > 0
+        ),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -43,4 +43,4 @@ def test_validation_and_test_sets_are_fixed_per_task_and_differ():
     val2, _ = comparison.eval_sets(spec, comparison.QUICK)
     assert val.xs.shape[1] == comparison.QUICK.n_val and test.xs.shape[1] == comparison.QUICK.n_test
     assert np.array_equal(val.xs, val2.xs)
-    assert not np.array_equal(val.xs, test.xs[:, :comparison.QUICK.n_val])
+    assert not np.array_equal(val.xs, test.xs[:, : comparison.QUICK.n_val])
