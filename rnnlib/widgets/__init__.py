@@ -177,7 +177,8 @@ class LiveWidget:
     """Controls, a pure ``compute`` and a :class:`View`, wired together.
 
     ``controls`` maps the keyword names of ``compute`` to ipywidgets controls; ``layout`` is an
-    optional box holding the controls (defaults to one row). Display the object in a notebook.
+    optional box holding the controls (defaults to one :func:`row`, which wraps on a phone).
+    Display the object in a notebook.
 
     ``static_grid`` declares what the website offers without a kernel (see
     :mod:`rnnlib.widgets.static`): per control name, ``Step(step)`` for a slider's step on the
@@ -212,7 +213,7 @@ class LiveWidget:
         self.status = w.HTML()
         for control in controls.values():
             control.observe(self.refresh, names="value")
-        ui = layout if layout is not None else w.HBox(list(controls.values()))
+        ui = layout if layout is not None else row(*controls.values())
         self.layout_box = ui
         self.box = w.VBox([ui, self.status, self.image])
         self.refresh()

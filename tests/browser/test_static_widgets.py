@@ -377,6 +377,12 @@ def test_static_widgets_respond_offline(page_path, base_url, browser_context, sc
             size = phone.evaluate(CANVAS, w)
             if size["cssWidth"] > 390:
                 problems.append(f"widget {w} at 390 px: the figure is {size['cssWidth']} px wide")
+        # every slider keeps a track a thumb can use, and no control runs off the screen
+        for label, track, right in phone.evaluate(PHONE_CONTROLS):
+            if track is not None and track < MIN_TRACK_PX:
+                problems.append(f"at 390 px, slider {label!r}: track {track} px wide")
+            if right > 390:
+                problems.append(f"at 390 px, control {label!r} ends at {right} px")
     finally:
         problems += [f"(390 px) {p}" for p in _problems_of(phone_log)]
         phone.close()
@@ -467,6 +473,17 @@ def _exercise(page, drv: Driver, info: dict, problems: list[str], exercised: set
             )
 
 
+PHONE_CONTROLS = """() => [...document.querySelectorAll(
+    '.widget-slider, .widget-dropdown, .widget-toggle-buttons, .widget-play')].map(e => {
+  const label = e.querySelector('.widget-label');
+  const track = e.querySelector('.slider-container');
+  return [label ? label.textContent.trim() : e.className,
+          track ? Math.round(track.getBoundingClientRect().width) : null,
+          Math.round(e.getBoundingClientRect().right)];
+})"""
+MIN_TRACK_PX = 80  # a track a thumb can move along on a phone
+
+
 def _slider(page, drv: Driver, c: dict, problems: list[str]):
     root = page.locator(f"[data-wm-control='{c['id']}']")
     handle = root.locator(".noUi-handle").first
@@ -499,6 +516,12 @@ def _slider(page, drv: Driver, c: dict, problems: list[str]):
     if not box or not hbox:
         problems.append(f"widget {drv.widget}, {label}: slider has no visible track")
         return
+    if box["width"] < MIN_TRACK_PX:
+        # a squeezed row leaves only the handle between label and value (seen at 390 px)
+        problems.append(
+            f"widget {drv.widget}, {label}: slider track is {box['width']:.0f} px wide "
+            f"(at least {MIN_TRACK_PX} px wanted)"
+        )
     y = hbox["y"] + hbox["height"] / 2
     x0 = hbox["x"] + hbox["width"] / 2
     x1 = box["x"] + box["width"] * 0.6
