@@ -111,7 +111,7 @@ def evaluate(tree, p, env):
                 total = total + p["p" + suffix] * value
             else:
                 total = total + value @ p["W" + suffix].T
-        return 1 / (1 + np.exp(-total)) if kind == "gate" else np.tanh(total)
+        return rnnlib.sigmoid(total) if kind == "gate" else np.tanh(total)
     a = [evaluate(arg, p, env) for arg in tree[1:]]
     if kind == "mul":
         return a[0] * a[1]
