@@ -43,8 +43,13 @@ class View:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        # A bare Figure (not pyplot): the notebook's inline backend shows nothing by itself and
-        # no global state is touched.
+        from ..book.style import use_book_style
+
+        # The book's style first, as for every figure of the book: a view's artists then look
+        # the same whichever figure a kernel drew before (the site's static payload and a test's
+        # live widget are drawn in different processes). A bare Figure (not pyplot): the
+        # notebook's inline backend shows nothing by itself.
+        use_book_style()
         self.figure = Figure(figsize=figsize, dpi=self.dpi, facecolor="white", layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.subplots(nrows, ncols, squeeze=False, **subplot_kw)
