@@ -153,11 +153,14 @@ def state_grad_norms(
     return res.state_grad_norms(0)
 
 
-def plot_grad_flow(norms: dict, ax=None, title=None, carousel: dict | None = None):
+def plot_grad_flow(
+    norms: dict, ax=None, title=None, carousel: dict | None = None, legend: bool = True
+):
     """``||dL/ds_t||`` against t (log scale), one line per cell (name -> (T + 1,) array).
 
     ``carousel`` (optional, name -> (T + 1,)): a prediction drawn dotted in the cell's colour,
     e.g. the LSTM's diag(f)-only (constant error carousel) prediction, on the same axes.
+    ``legend=False`` leaves the legend to the caller (panels that share one).
     """
     fig, ax = style.new_figure(ax, figsize=(6.4, 3.6))
     for name, g in norms.items():
@@ -182,7 +185,8 @@ def plot_grad_flow(norms: dict, ax=None, title=None, carousel: dict | None = Non
         ylabel="||dL/ds_t|| (log scale)",
         title=title or "How much of the final error reaches step t",
     )
-    ax.legend()
+    if legend:
+        ax.legend()
     T = len(next(iter(norms.values()))) - 1
     ends = ", ".join(f"{style.cell_label(k)} {_sci(g[0] / g[-1])}" for k, g in norms.items())
     return style.describe(
@@ -207,6 +211,7 @@ def plot_grad_flow_biases(flow: dict, carousel: dict, titles: dict | None = None
             ax=ax,
             carousel={"lstm": carousel[b]},
             title=(titles or {}).get(b, f"keep-gate bias {b:g}"),
+            legend=False,
         )
         lstm, van = flow[b]["lstm"], flow[b]["vanilla"]
         T = len(lstm) - 1
@@ -218,6 +223,10 @@ def plot_grad_flow_biases(flow: dict, carousel: dict, titles: dict | None = None
         )
     for ax in np.atleast_1d(axes)[1:]:
         ax.set_ylabel("")
+    # one legend for both panels, below them: over the lines it would hide the data
+    fig.legend(
+        *np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside lower center", ncols=4
+    )
     return style.describe(
         fig,
         (
@@ -436,6 +445,10 @@ def plot_carousel_tables(tables: dict, titles: dict | None = None):
         texts.append(_carousel_text(table))
     for ax in np.atleast_1d(axes)[1:]:
         ax.set_ylabel("")
+    # one legend for both panels, below them: over the lines it would hide the data
+    fig.legend(
+        *np.atleast_1d(axes)[0].get_legend_handles_labels(), loc="outside lower center", ncols=4
+    )
     return style.describe(fig, f"{len(tables)} panels. " + " ".join(texts))
 
 

@@ -61,7 +61,9 @@ BOOK_STYLE = {
     "xtick.labelsize": 9.0,
     "ytick.labelsize": 9.0,
     "legend.fontsize": 9.0,
-    "legend.frameon": False,
+    "legend.frameon": True,  # a light backing, so a legend over lines stays readable
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
     "axes.grid": False,
     "axes.spines.top": False,
     "axes.spines.right": False,
