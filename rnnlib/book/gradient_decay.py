@@ -371,12 +371,6 @@ def gradient_decay_compute(norm=1.0, activation="tanh", T=50, init="orthogonal")
     return gradient_decay(norm=float(norm), activation=activation, T=int(T), init=init, seed=SEED)
 
 
-def _control_style():
-    import ipywidgets as w
-
-    return {"style": {"description_width": "initial"}, "layout": w.Layout(width="340px")}
-
-
 def gradient_decay_widget(
     norm: float = 1.0, activation: str = "tanh", T: int = 50, init: str = "orthogonal"
 ) -> LiveWidget:
@@ -384,7 +378,7 @@ def gradient_decay_widget(
     the activation, the sequence length and how W is drawn."""
     import ipywidgets as w
 
-    from ..widgets import row
+    from ..widgets import labelled, row
     from ..widgets.static import Step
 
     controls = {
@@ -397,13 +391,13 @@ def gradient_decay_widget(
             description="‖W‖₂ (operator norm)",
             readout_format=".2f",
             continuous_update=False,
-            **_control_style(),
+            **labelled("340px"),
         ),
         "activation": w.Dropdown(
             options=["tanh", "sigmoid"],
             value=activation,
             description="activation φ",
-            **_control_style(),
+            **labelled("340px"),
         ),
         "T": w.IntSlider(
             value=T,
@@ -412,10 +406,10 @@ def gradient_decay_widget(
             step=5,
             description="sequence length T",
             continuous_update=False,
-            **_control_style(),
+            **labelled("340px"),
         ),
         "init": w.Dropdown(
-            options=list(INITS), value=init, description="W drawn by", **_control_style()
+            options=list(INITS), value=init, description="W drawn by", **labelled("340px")
         ),
     }
     c = controls

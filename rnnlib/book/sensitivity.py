@@ -507,18 +507,12 @@ def morphing_compute(eps=0.1, t0=10, norm=1.0) -> Morphing:
     return morphing(norm=float(norm), eps=float(eps), t0=int(t0), T=MORPHING_T, seed=SEED)
 
 
-def _control_style():
-    import ipywidgets as w
-
-    return {"style": {"description_width": "initial"}, "layout": w.Layout(width="340px")}
-
-
 def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWidget:
     """Two runs of one tanh RNN that differ by a nudge ``eps`` to the input at step ``t0``;
     controls: the nudge's size and step, and ``||W||_2``."""
     import ipywidgets as w
 
-    from ..widgets import row
+    from ..widgets import labelled, row
     from ..widgets.static import Step
 
     controls = {
@@ -531,7 +525,7 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
             description="nudge size ε",
             readout_format=".1e",
             continuous_update=False,
-            **_control_style(),
+            **labelled("340px"),
         ),
         "t0": w.IntSlider(
             value=t0,
@@ -539,7 +533,7 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
             max=MORPHING_T - 10,
             description="nudge at step",
             continuous_update=False,
-            **_control_style(),
+            **labelled("340px"),
         ),
         "norm": w.FloatSlider(
             value=norm,
@@ -548,7 +542,7 @@ def morphing_widget(eps: float = 0.1, t0: int = 10, norm: float = 1.0) -> LiveWi
             step=0.25,
             description="‖W‖₂ (operator norm)",
             continuous_update=False,
-            **_control_style(),
+            **labelled("340px"),
         ),
     }
     c = controls

@@ -171,6 +171,17 @@ def stable_limits(
     set_(-_round_up(-new_lo) if new_lo < 0 else 0.0, _round_up(new_hi) if new_hi > 0 else 0.0)
 
 
+def labelled(width: str | None = None) -> dict:
+    """Keyword arguments for a control whose label is shown in full (not cut at ipywidgets'
+    default label width), optionally ``width`` wide (e.g. ``"340px"``)."""
+    import ipywidgets as w
+
+    kwargs: dict = {"style": {"description_width": "initial"}}
+    if width is not None:
+        kwargs["layout"] = w.Layout(width=width)
+    return kwargs
+
+
 def row(*controls):
     """Controls side by side that wrap onto the next line where the page is narrow (a phone)."""
     import ipywidgets as w

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every pyplot figure a book test opened (they would pile up over the run)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture

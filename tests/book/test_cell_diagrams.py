@@ -11,7 +11,6 @@ import itertools
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -20,12 +19,6 @@ from rnnlib.book import cell_diagrams, style
 
 NAMES = ("vanilla", "prototype", "normalized", "gru", "pseudo", "lstm", "peephole")
 S, X, C, H = ("leaf", "s_prev"), ("leaf", "x"), ("leaf", "c_prev"), ("leaf", "h_prev")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 # -- the equations, as trees ------------------------------------------------------------------

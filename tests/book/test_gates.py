@@ -6,20 +6,12 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import rnnlib
 from rnnlib import sigmoid
 from rnnlib.book import gates, style
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
 
 # -- experiments ------------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ carousel part, Jacobian, the forget-bias widget, the shadow state, the figures a
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -12,12 +11,6 @@ import rnnlib
 from rnnlib import sigmoid
 from rnnlib.book import lstm_gradient_flow as lg
 from rnnlib.book import style
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def random_lstm(seed, n_in=3, n=5):

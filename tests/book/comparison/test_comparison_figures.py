@@ -12,14 +12,6 @@ from rnnlib.book import comparison, style
 matplotlib.use("Agg")
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    import matplotlib.pyplot as plt
-
-    yield
-    plt.close("all")
-
-
 def line_colors(ax) -> dict:
     return {line.get_label(): matplotlib.colors.to_hex(line.get_color()) for line in ax.lines}
 
