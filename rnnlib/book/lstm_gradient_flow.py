@@ -133,22 +133,47 @@ def plot_shadow_state(data: dict):
 # -- gradient norms through every cell -------------------------------------------------------
 
 
-def state_grad_norms(
-    cell_name: str, T: int = 100, n: int = 16, keep_bias: float = 0.0, seed: int = 0, batch: int = 4
-) -> np.ndarray:
-    """``||dL/ds_t||`` for t = 0..T (T + 1,), with ``L = v · output_T`` (v random, seeded).
+def flow_setup(
+    cell_name: str,
+    T: int = 100,
+    n: int = 16,
+    keep_bias: float = 0.0,
+    seed: int = 0,
+    batch: int = 4,
+    recurrent_scale: float = 1.0,
+):
+    """The cell, inputs and loss direction of the chapter-6 gradient-flow experiment.
 
-    From ``default_rng(seed)``: the cell (4 inputs, ``n`` units, uniform init), inputs ``xs``
-    (T, batch, 4) and ``v`` (batch, n); the keep gate's bias (``b_f``; ``b_z`` for the GRU) is
-    set to ``keep_bias``. For the LSTMs s is the cell state c. By :func:`rnnlib.bptt`.
+    From ``default_rng(seed)``, in this order: the cell (4 inputs, ``n`` units, uniform init),
+    inputs ``xs`` (T, batch, 4) and a loss direction ``v`` (batch, n); ``L = sum(v * out_T)``.
+    The keep gate's bias (``b_f``; ``b_z`` for the GRU) is set to ``keep_bias``. For the basic
+    LSTM the recurrent weights (``W_i, W_f, W_o, W``) are multiplied by ``recurrent_scale``.
+    Returns ``(cell, xs, v)``.
     """
+    _check(T, n, batch, recurrent_scale)
+    if not np.isfinite(keep_bias):
+        raise ValueError(f"keep_bias must be a finite number; got {keep_bias!r}")
+    if recurrent_scale != 1.0 and cell_name != "lstm":
+        raise ValueError(f"recurrent_scale is for the basic LSTM; got cell {cell_name!r}")
     rng = np.random.default_rng(seed)
     cell = make_cell(cell_name, 4, n, rng)
     keep = keep_gate(cell)
     if keep is not None:
         cell.params["b_" + keep][:] = keep_bias
+    if cell_name == "lstm":
+        for k in RECURRENT:
+            cell.params[k] *= recurrent_scale
     xs = rng.normal(size=(T, batch, 4))
     v = rng.normal(size=(batch, n))
+    return cell, xs, v
+
+
+def state_grad_norms(
+    cell_name: str, T: int = 100, n: int = 16, keep_bias: float = 0.0, seed: int = 0, batch: int = 4
+) -> np.ndarray:
+    """``||dL/ds_t||`` for t = 0..T (T + 1,), on the setup of :func:`flow_setup`, by
+    :func:`rnnlib.bptt`. For the LSTMs s is the cell state c."""
+    cell, xs, v = flow_setup(cell_name, T, n, keep_bias, seed, batch)
     res = bptt(cell, xs, lambda out, w, e: (out[-1] * v).sum())
     return res.state_grad_norms(0)
 
@@ -249,25 +274,8 @@ def lstm_flow_setup(
     batch: int = 4,
     recurrent_scale: float = 1.0,
 ):
-    """The LSTM, inputs and loss direction of the chapter-6 gradient-flow experiment.
-
-    Built exactly as :func:`state_grad_norms` builds ``"lstm"``: a :class:`rnnlib.BasicLSTM`
-    with 4 inputs and ``n`` units (uniform init) from ``default_rng(seed)``, every forget bias
-    set to ``forget_bias``, then inputs ``xs`` (T, B, 4) and a loss direction ``v`` (B, n) drawn
-    from the same generator; ``L = sum(v * h_T)``. The recurrent weights (``W_i, W_f, W_o, W``)
-    are multiplied by ``recurrent_scale``. Returns ``(cell, xs, v)``.
-    """
-    _check(T, n, batch, recurrent_scale)
-    if not np.isfinite(forget_bias):
-        raise ValueError(f"forget_bias must be a finite number; got {forget_bias!r}")
-    rng = np.random.default_rng(seed)
-    cell = make_cell("lstm", 4, n, rng)
-    cell.params["b_f"][:] = forget_bias
-    for k in RECURRENT:
-        cell.params[k] *= recurrent_scale
-    xs = rng.normal(size=(T, batch, 4))
-    v = rng.normal(size=(batch, n))
-    return cell, xs, v
+    """:func:`flow_setup` for the basic LSTM, its forget bias set to ``forget_bias``."""
+    return flow_setup("lstm", T, n, forget_bias, seed, batch, recurrent_scale)
 
 
 def cell_state_jacobian(cell: BasicLSTM, c_prev, o_prev, x) -> tuple[np.ndarray, np.ndarray]:
@@ -467,12 +475,9 @@ def lstm_cell_grads_fast(
     (T+1,), "vanilla": (T+1,)}``, ``"carousel"`` being the diag(f)-only prediction.
     """
     paths = lstm_gradient_paths(T, n, forget_bias, seed, batch)
-    # the vanilla RNN with the same seed, as state_grad_norms("vanilla", ...) builds it
-    rng = np.random.default_rng(seed)
-    van = make_cell("vanilla", 4, n, rng)
-    xs = rng.normal(size=(T, batch, 4))
+    van, xs, v = flow_setup("vanilla", T, n, 0.0, seed, batch)
     dL_dout = np.zeros((T, batch, n))
-    dL_dout[-1] = rng.normal(size=(batch, n))
+    dL_dout[-1] = v
     _, ds = vanilla_bptt(van, xs, dL_dout)
     return {
         "t": np.arange(T + 1),
