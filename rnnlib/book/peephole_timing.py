@@ -41,10 +41,17 @@ def state_norm(state) -> float:
     return float(np.linalg.norm(as_tuple(state)[0], axis=-1).mean())
 
 
-def saturated_fraction(gates: list[np.ndarray], eps: float = SATURATION) -> float:
-    """Fraction of gate values below ``eps`` or above ``1 - eps``; NaN when there is none."""
+def saturated_fraction(gates: list[np.ndarray], eps: float = SATURATION, per_step: bool = False):
+    """Fraction of gate values below ``eps`` or above ``1 - eps``; NaN when there is none.
+
+    ``gates``: arrays of gate values, each (T, B, n) for ``per_step=True``, which gives the
+    fraction at each step (T,) instead of one number over all of them.
+    """
     if not gates:
         return float("nan")
+    if per_step:
+        values = np.concatenate([g.reshape(g.shape[0], -1) for g in gates], axis=1)  # (T, ...)
+        return np.mean((values < eps) | (values > 1.0 - eps), axis=1)
     values = np.concatenate([np.ravel(g) for g in gates])
     return float(np.mean((values < eps) | (values > 1.0 - eps)))
 

@@ -2,8 +2,9 @@
 
 The prototype writes ``s_t = f_t ⊙ s_{t-1} + i_t ⊙ φ(W (o_t ⊙ s_{t-1}) + U x_t + b)``: with
 ``f = i = 1`` an element can grow by up to 1 a step, and since its gates read the raw state a
-large state saturates them (a gate value below 0.01 or above 0.99, ``SATURATION``). The
-normalized prototype, the GRU and the pseudo LSTM bound the state, or what the gates see of it.
+large state saturates them (a gate value below 0.01 or above 0.99,
+``peephole_timing.SATURATION``). The normalized prototype, the GRU and the pseudo LSTM bound
+the state, or what the gates see of it.
 
 What it holds:
 
@@ -32,7 +33,7 @@ from ..widgets import LiveWidget, View, row, stable_limits
 from ..widgets.static import Fixed, Step
 from . import style
 from .judge import judge
-from .peephole_timing import SATURATION, train_timing
+from .peephole_timing import saturated_fraction, train_timing
 
 GROWTH_CELLS = ("prototype", "normalized", "gru", "pseudo", "lstm")
 
@@ -88,8 +89,7 @@ def gate_trace(
     free = [k for k in gate_names(cell_name) if k not in fixed]
     gates = {k: probe.stacked(k) for k in gate_names(cell_name)}
     if free:
-        stacked = np.concatenate([gates[k] for k in free], axis=-1)  # (T, batch, n * len(free))
-        saturated = np.mean((stacked < SATURATION) | (stacked > 1 - SATURATION), axis=(1, 2))
+        saturated = saturated_fraction([gates[k] for k in free], per_step=True)  # (T,)
     else:
         saturated = np.full(T, np.nan)
     return {

@@ -98,6 +98,12 @@ def test_keep_gate_and_saturation():
     gates = [np.array([0.005, 0.5, 0.999]), np.array([[0.2, 0.995]])]
     assert peephole_timing.saturated_fraction(gates) == pytest.approx(3 / 5)
     assert np.isnan(peephole_timing.saturated_fraction([]))
+    # per step (T,): each step's fraction over the batch, the units and every gate given
+    i = np.array([[[0.001, 0.5]], [[0.5, 0.5]], [[0.999, 0.9999]]])  # (T=3, B=1, n=2)
+    f = np.array([[[0.5, 0.5]], [[0.005, 0.5]], [[0.5, 0.5]]])
+    np.testing.assert_array_equal(
+        peephole_timing.saturated_fraction([i, f], per_step=True), [1 / 4, 1 / 4, 2 / 4]
+    )
 
 
 def test_hit_verdict():
