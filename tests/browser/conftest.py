@@ -11,49 +11,23 @@ import contextlib
 import functools
 import http.server
 import os
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from book_toc import toc_files
+from chromium import FLAGS as CHROMIUM_FLAGS
+from chromium import INSTALL_HINT, find_chromium
 
 ROOT = Path(os.environ.get("WM_BOOK_ROOT", Path(__file__).resolve().parents[2]))
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
-# Flags that work as root, offline, in a container; the user data dir is added per run.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-INSTALL_HINT = (
-    "No Chromium found for the browser tests. Install Debian's: `apt-get install -y chromium` "
-    "(binary /usr/bin/chromium), or point $CHROMIUM at a Chrome/Chromium binary, or, on a "
-    "machine with internet access, run `python -m playwright install chromium`."
-)
-
 
 def toc_pages() -> list[str]:
     """The HTML path of every page in _toc.yml, root first (e.g. 'chapters/03_bptt.html')."""
     return [f"{Path(doc).with_suffix('')}.html" for doc in toc_files()]
-
-
-def find_chromium() -> str | None:
-    candidates = [os.environ.get("CHROMIUM"), "/usr/bin/chromium"]
-    candidates += [shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import live_harness as H
+from chromium import FLAGS, INSTALL_HINT
 
 # The fixture notebooks are driven by test_live_widgets.py, not run by nbval.
 collect_ignore_glob = ["fixtures/*"]
@@ -40,10 +41,10 @@ def live_browser(playwright_driver):
     _CLOCK.setdefault("start", time.monotonic())
     pw = playwright_driver  # one driver per session (tests/conftest.py)
     try:
-        browser = pw.chromium.launch(executable_path=exe, args=H.CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=exe, args=FLAGS)
     except Exception as e:  # noqa: BLE001  (whatever stops Chromium, say how to get one)
         pytest.fail(
-            f"Chromium at {exe} did not start under Playwright: {e}\n{H.INSTALL_BROWSER}",
+            f"Chromium at {exe} did not start under Playwright: {e}\n{INSTALL_HINT}",
             pytrace=False,
         )
     yield browser

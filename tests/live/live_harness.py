@@ -22,28 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlparse
 
+from chromium import INSTALL_HINT, find_chromium
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 CHAPTERS = ROOT / "chapters"
 FIXTURES = HERE / "fixtures"
 PAGE_JS = (HERE / "wm_page.js").read_text()
 
-# Flags that work for Debian's Chromium as root with no network (shared/course/toolchain.md).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-INSTALL_BROWSER = (
-    "Install Debian's Chromium with `apt-get install -y chromium` (binary /usr/bin/chromium), "
-    "or point WM_LIVE_CHROMIUM at a Chromium/Chrome binary. `playwright install` does not work "
-    "without internet."
-)
 
 # Limits of the issue (8): median input-to-figure time over all inputs, and the slowest one.
 MEDIAN_LIMIT_MS = 300.0
@@ -117,24 +103,11 @@ def widget_chapters() -> list[Path]:
 
 
 def chromium_path() -> str:
-    """The Chromium binary to drive, or a pytest-ready message saying how to install one."""
-    env = os.environ.get("WM_LIVE_CHROMIUM")
-    candidates = (
-        [env]
-        if env
-        else [
-            "/usr/bin/chromium",
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "google-chrome-stable",
-        ]
-    )
-    for c in candidates:
-        found = shutil.which(c) if c and not os.path.isabs(c) else c
-        if found and os.path.isfile(found) and os.access(found, os.X_OK):
-            return found
-    raise FileNotFoundError(f"No Chromium found (tried {', '.join(candidates)}). {INSTALL_BROWSER}")
+    """The Chromium binary to drive (tests/chromium.py), or an error saying how to install one."""
+    found = find_chromium()
+    if found is None:
+        raise FileNotFoundError(INSTALL_HINT)
+    return found
 
 
 # ---------------------------------------------------------------- Voila
