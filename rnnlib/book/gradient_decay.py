@@ -140,15 +140,6 @@ def gradient_decay(
     return GradientDecay(norms, bound, op, spectral_radius(W), gamma)
 
 
-def gradient_decay_bptt(
-    norm=1.0, activation="tanh", T=50, init="orthogonal", n=32, n_in=4, B=8, seed=0, init_scale=None
-) -> np.ndarray:
-    """The same ``||dL/ds_t||`` (T + 1,) as :func:`gradient_decay`, computed by the engine,
-    ``rnnlib.bptt``."""
-    cell, xs, u = decay_setup(norm, activation, T, init, n, n_in, B, seed, init_scale)
-    return bptt(cell, xs, last_step_loss(u)).state_grad_norms()
-
-
 # ---------------------------------------------------------------------------------------------
 # initializers compared
 # ---------------------------------------------------------------------------------------------

@@ -185,13 +185,6 @@ def linearized_log_gain(
     return out
 
 
-def morphing_sweep(
-    norms=(0.5, 1.0, 2.0, 4.0), eps: float = 1e-3, t0: int = 5, T: int = 60, seed: int = 0
-) -> dict[float, np.ndarray]:
-    """``||s'_t - s_t|| / eps`` for t = 0..T (T + 1,), one curve per weight norm (tanh)."""
-    return {float(g): morphing(g, eps, t0, T, seed=seed).distance / eps for g in norms}
-
-
 # ---------------------------------------------------------------------------------------------
 # measured sensitivity against the bound ||gamma W||^k
 # ---------------------------------------------------------------------------------------------
